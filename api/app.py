@@ -1,0 +1,35 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import drafts, health, knowledge
+from drafting.settings import Settings
+from drafting.wiring import build_components
+from knowledge.embedders import Embedder
+
+
+def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
+    """Heavy objects (embedding model, store) are built once in the lifespan, not at import."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.components = build_components(settings, embedder=embedder)
+        yield
+
+    app = FastAPI(
+        title="draftdesk",
+        version="0.1.0",
+        description="Drafts soothing, policy-compliant, cited replies for e-commerce customer-service agents.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (drafts, knowledge, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,62 @@
+"""Every error leaves as `{"error": {"code", "message"}}` with a fitting status; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from knowledge.errors import KnowledgeError
+
+log = logging.getLogger("draftdesk.api")
+
+_STATUS = {
+    "invalid_file": 400,
+    "unsupported_file": 415,
+    "not_found": 404,
+    "embedder_mismatch": 409,
+    "store_unavailable": 503,
+    "embedder_error": 503,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+    @app.exception_handler(KnowledgeError)
+    async def _knowledge(_: Request, exc: KnowledgeError) -> JSONResponse:
+        extra = {"problems": exc.problems} if hasattr(exc, "problems") else {}
+        return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=_STATUS.get(exc.code, 400))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse(
+            error_body("invalid_request", "; ".join(problems), problems=problems), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(error_body("internal", "internal error; see the server log"), status_code=500)

@@ -1,0 +1,94 @@
+"""The knowledge base over HTTP: index JSON entries or a file, list, read and delete entries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.deps import KnowledgeDep
+from api.errors import ApiError
+from api.schemas import Deleted, EntryList, EntryVariants, IndexRequest, IndexSummary
+from knowledge.indexing import IndexReport
+from knowledge.models import Kind, Locale, Platform
+from knowledge.service import KnowledgeBase
+from knowledge.store import EntryFilter
+
+router = APIRouter(tags=["knowledge"])
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": IndexRequest.model_json_schema()},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": ".jsonl, .csv or .md"},
+                    "prune": {"type": "boolean", "description": "Delete entries of this file no longer in it."},
+                },
+            }},
+        },
+    }
+}
+
+
+@router.post("/v1/knowledge", response_model=IndexSummary, openapi_extra=_UPLOAD_BODY,
+             summary="Index JSON entries or an uploaded knowledge file")
+async def index_knowledge(request: Request, kb: KnowledgeDep) -> IndexSummary:
+    """Unchanged entries are not re-embedded. A file with any invalid line is rejected whole (400)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        report = await _index_upload(request, kb)
+    elif content_type.startswith("application/json"):
+        try:
+            body = IndexRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            problems = [f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()]
+            raise ApiError(422, "invalid_request", "; ".join(problems)) from exc
+        report = await run_in_threadpool(kb.index_rows, body.entries, source=body.source, prune=body.prune)
+    else:
+        raise ApiError(415, "unsupported_media_type", "send application/json entries or a multipart/form-data file")
+    return IndexSummary(**report.as_dict())  # type: ignore[arg-type]
+
+
+async def _index_upload(request: Request, kb: KnowledgeBase) -> IndexReport:
+    form = await request.form(max_files=1)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ApiError(422, "invalid_request", "the multipart body needs a `file` field")
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ApiError(413, "payload_too_large", f"files are limited to {MAX_UPLOAD_BYTES // 1024 // 1024} MiB")
+    prune = str(form.get("prune", "false")).strip().lower() in {"1", "true", "yes", "on"}
+    return await run_in_threadpool(kb.index_upload, data, upload.filename or "upload.jsonl", prune=prune)
+
+
+@router.get("/v1/knowledge", response_model=EntryList, summary="List knowledge entries")
+def list_knowledge(
+    kb: KnowledgeDep,
+    platform: Platform | None = None,
+    locale: Locale | None = None,
+    kind: Kind | None = None,
+    source: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EntryList:
+    """`platform=taobao` lists Taobao entries and those for every platform (`any`)."""
+    flt = EntryFilter(platform=platform, locale=locale, kinds=(kind,) if kind else (), source=source)
+    items, total = kb.list(flt, limit=limit, offset=offset)
+    return EntryList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/v1/knowledge/{entry_id}", response_model=EntryVariants, summary="Read one entry in each locale")
+def get_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> EntryVariants:
+    return EntryVariants(id=entry_id, entries=kb.get(entry_id, locale))
+
+
+@router.delete("/v1/knowledge/{entry_id}", response_model=Deleted, summary="Delete an entry (every locale)")
+def delete_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> Deleted:
+    return Deleted(id=entry_id, deleted=kb.delete(entry_id, locale))

@@ -1,0 +1,1 @@
+"""Drafting: retrieve sources, render prompts, complete with a provider, return a cited draft."""

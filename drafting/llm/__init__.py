@@ -1,0 +1,6 @@
+"""Chat models behind one small protocol; `build_chat_model` picks one from settings."""
+
+from drafting.llm.base import ChatModel, UpstreamError
+from drafting.llm.registry import PRESETS, build_chat_model
+
+__all__ = ["PRESETS", "ChatModel", "UpstreamError", "build_chat_model"]

@@ -1,0 +1,20 @@
+"""The chat-model boundary: a system prompt and a user prompt in, the reply text out."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class UpstreamError(Exception):
+    """The model's API failed (after retries) or answered something unusable; the caller falls back."""
+
+    code = "upstream_error"
+
+
+class ChatModel(Protocol):
+    @property
+    def name(self) -> str:
+        """Shown as the draft's provider, e.g. `openai:gpt-4o-mini`."""
+        ...
+
+    def complete(self, system: str, user: str) -> str: ...

@@ -1,0 +1,62 @@
+"""The draft request and the draft: the contract shared by the API, the CLI and the eval harness."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from knowledge.models import Locale
+
+MAX_MESSAGE_CHARS = 4000
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["buyer", "agent"]
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class DraftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The buyer's latest message.")
+    platform: Literal["taobao", "pdd", "jd", "amazon"] = Field(description="Where the buyer wrote.")
+    locale: Locale | None = Field(default=None, description="Reply language; detected from the message if absent.")
+    order: dict[str, Any] = Field(default_factory=dict, description="Facts about the buyer's order.")
+    history: list[Turn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("message is empty")
+        return value
+
+
+class Citation(BaseModel):
+    id: str
+    title: str
+    kind: str
+    score: float
+    snippet: str
+
+
+class Reason(BaseModel):
+    code: str
+    message: str
+
+
+class Draft(BaseModel):
+    draft: str
+    language: Locale
+    citations: list[Citation]
+    confidence: float = Field(ge=0.0, le=1.0)
+    needs_human: bool
+    reasons: list[Reason]
+    provider: str
+    degraded: bool
+    latency_ms: float
+
+

@@ -1,0 +1,131 @@
+"""DraftService: retrieve → render → complete → cite. Every path returns a draft an agent can send."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from drafting.llm.base import ChatModel, UpstreamError
+from drafting.models import Citation, Draft, DraftRequest, Reason
+from knowledge.language import detect_locale
+from knowledge.models import Entry
+from knowledge.retrieval import Retrieval, Retriever
+from knowledge.store import Hit
+from prompts import render
+
+TEMPLATE_PROVIDER = "template"
+_SALUTATION = re.compile(r"^\s*(亲[，,～~！!]?|(hi|hello|dear customer)[,!]?\s)", re.I)
+_SNIPPET_CHARS = 160
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DraftService:
+    def __init__(
+        self, retriever: Retriever, chat_model: ChatModel | None = None, *,
+        shop_name: str = "", clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._retriever = retriever
+        self._chat = chat_model
+        self._shop_name = shop_name
+        self._clock = clock
+
+    @property
+    def provider(self) -> str:
+        return self._chat.name if self._chat else TEMPLATE_PROVIDER
+
+    def draft(self, request: DraftRequest) -> Draft:
+        started = time.perf_counter()
+        locale = request.locale or detect_locale(request.message)
+        found = self._retriever.retrieve(
+            request.message, platform=request.platform, locale=locale, at=self._clock()
+        )
+        confidence = _confidence(found)
+        if not found.confident:
+            text = render(f"holding.{locale}", order=request.order)
+            reason = Reason(code="low_confidence", message=(
+                f"no knowledge entry matched well enough (best {found.best_score:.3f} < {found.threshold:.3f})"))
+            return self._finish(started, text, locale, [], confidence, TEMPLATE_PROVIDER, [reason], needs_human=True)
+        sources = _ordered(found.hits)
+        if self._chat is None:
+            text, cited = self._template(request, locale, sources)
+            return self._finish(started, text, locale, cited, confidence, TEMPLATE_PROVIDER, [])
+        try:
+            text, cited = self._complete(self._chat, request, locale, sources)
+            return self._finish(started, text, locale, cited, confidence, self._chat.name, [])
+        except UpstreamError as exc:
+            text, cited = self._template(request, locale, sources)
+            reason = Reason(code="llm_unavailable", message=f"used the template draft: {exc}")
+            return self._finish(started, text, locale, cited, confidence, TEMPLATE_PROVIDER, [reason], degraded=True)
+
+    def _template(self, request: DraftRequest, locale: str, sources: list[Hit]) -> tuple[str, list[Hit]]:
+        notices = [h for h in sources if h.entry.kind == "announcement"]
+        answers = [h for h in sources if h.entry.kind != "announcement"]
+        primary = answers[0] if answers else notices.pop(0)
+        text = render(
+            f"reply.{locale}", primary=primary.entry, announcements=[h.entry for h in notices],
+            order=request.order, body=_SALUTATION.sub("", primary.entry.answer, count=1),
+        )
+        return text, [*notices, primary]
+
+    def _complete(
+        self, chat: ChatModel, request: DraftRequest, locale: str, sources: list[Hit]
+    ) -> tuple[str, list[Hit]]:
+        system = render("system", locale=locale, platform=request.platform, shop_name=self._shop_name)
+        user = render(
+            "user", locale=locale, sources=[h.entry for h in sources], order=request.order,
+            history=request.history, message=request.message,
+        )
+        reply = chat.complete(system, user)
+        text, cited_ids = _strip_markers(reply, {h.entry.id for h in sources})
+        if not text:
+            raise UpstreamError("the reply held only citation markers")
+        cited = [h for h in sources if h.entry.id in cited_ids] or sources
+        return text, cited
+
+    def _finish(
+        self, started: float, text: str, locale: str, cited: list[Hit], confidence: float, provider: str,
+        reasons: list[Reason], *, needs_human: bool = False, degraded: bool = False,
+    ) -> Draft:
+        return Draft(
+            draft=text, language=locale,  # type: ignore[arg-type]
+            citations=[_citation(h) for h in cited], confidence=confidence, needs_human=needs_human,
+            reasons=reasons, provider=provider, degraded=degraded,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+
+def _ordered(hits: list[Hit]) -> list[Hit]:
+    """Live announcements first (they override older FAQs), then by score."""
+    return sorted(hits, key=lambda h: (h.entry.kind != "announcement", -h.score))
+
+
+def _confidence(found: Retrieval) -> float:
+    """0.5 at the threshold, 1.0 at +0.1 above it: e5 cosines live in a narrow band."""
+    return round(min(1.0, max(0.0, 0.5 + (found.best_score - found.threshold) * 5)), 3)
+
+
+def _citation(hit: Hit) -> Citation:
+    e: Entry = hit.entry
+    snippet = e.answer if len(e.answer) <= _SNIPPET_CHARS else e.answer[:_SNIPPET_CHARS] + "…"
+    return Citation(id=e.id, title=e.heading, kind=e.kind, score=round(hit.score, 4), snippet=snippet)
+
+
+_MARKER = re.compile(r"\s*[\[【]([^\[\]【】\s]{1,200})[\]】]")
+
+
+def _strip_markers(text: str, known: set[str]) -> tuple[str, set[str]]:
+    """Remove `[id]` markers of known sources from the reply and return which ids it cited."""
+    cited: set[str] = set()
+
+    def drop(match: re.Match[str]) -> str:
+        if match.group(1) in known:
+            cited.add(match.group(1))
+            return ""
+        return match.group(0)
+
+    return _MARKER.sub(drop, text).strip(), cited

@@ -1,0 +1,43 @@
+"""Settings from the environment (DRAFTDESK_*), flags and tests; one object, passed to whoever needs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.embedders import DEFAULT_EMBEDDER
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DRAFTDESK_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("draftdesk")))
+    model_cache_dir: Path = Field(default_factory=lambda: Path(user_cache_dir("draftdesk")) / "models")
+    embedder: str = DEFAULT_EMBEDDER
+    collection: str = "draftdesk-kb"
+    chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
+    chroma_port: int = 8000
+
+    shop_name: str = "晴川家居 Qingchuan Home"
+    top_k: int = Field(default=4, ge=1, le=20)
+    threshold_zh: float = Field(default=0.88, ge=-1.0, le=1.0)
+    threshold_en: float = Field(default=0.87, ge=-1.0, le=1.0)
+
+    llm: str = "template"  # template | openai | deepseek | qwen | vllm | ollama
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=5)
+    llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return {"zh": self.threshold_zh, "en": self.threshold_en}
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"

@@ -1,0 +1,37 @@
+"""Build the whole object graph from settings, once; the API lifespan and the CLI both call this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drafting.llm import build_chat_model
+from drafting.service import DraftService
+from drafting.settings import Settings
+from knowledge.embedders import Embedder, load_embedder
+from knowledge.indexing import Indexer
+from knowledge.retrieval import Retriever
+from knowledge.service import KnowledgeBase
+from knowledge.store import ChromaStore, VectorStore, open_chroma_client
+
+
+@dataclass
+class Components:
+    settings: Settings
+    embedder: Embedder
+    store: VectorStore
+    knowledge: KnowledgeBase
+    drafts: DraftService
+
+
+def build_components(settings: Settings, embedder: Embedder | None = None) -> Components:
+    """`embedder` may be passed in (tests, or a process that already loaded one)."""
+    chat = build_chat_model(settings)  # fail on bad LLM config before loading anything heavy
+    embedder = embedder or load_embedder(settings.embedder, settings.model_cache_dir)
+    client = open_chroma_client(
+        data_dir=None if settings.chroma_host else settings.chroma_dir,
+        host=settings.chroma_host, port=settings.chroma_port,
+    )
+    store = ChromaStore(client, settings.collection, embedder.model_id)
+    retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
+    drafts = DraftService(retriever, chat, shop_name=settings.shop_name)
+    return Components(settings, embedder, store, KnowledgeBase(store, Indexer(embedder, store)), drafts)

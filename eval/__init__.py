@@ -1,0 +1,1 @@
+"""Offline evaluation harness (see issue 4); calls the drafting service like any client."""

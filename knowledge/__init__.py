@@ -1,0 +1,1 @@
+"""Knowledge base: entries, loaders, embedders, the vector store, indexing and retrieval."""

@@ -1,0 +1,47 @@
+"""Errors raised by the knowledge layer; each carries a stable code for the API and CLI."""
+
+from __future__ import annotations
+
+
+class KnowledgeError(Exception):
+    """Base class: `code` is stable, the message is for people."""
+
+    code = "knowledge_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidFileError(KnowledgeError):
+    """A knowledge file could not be read; nothing from it was indexed."""
+
+    code = "invalid_file"
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        super().__init__(f"{source}: {shown}")
+        self.source = source
+        self.problems = problems
+
+
+class UnsupportedFileError(KnowledgeError):
+    code = "unsupported_file"
+
+
+class EntryNotFoundError(KnowledgeError):
+    code = "not_found"
+
+
+class EmbedderMismatchError(KnowledgeError):
+    """The collection was built with another embedding model; mixing vectors would corrupt search."""
+
+    code = "embedder_mismatch"
+
+
+class StoreUnavailableError(KnowledgeError):
+    code = "store_unavailable"
+
+
+class EmbedderError(KnowledgeError):
+    code = "embedder_error"

@@ -1,0 +1,15 @@
+"""Chinese or English? The share of CJK characters decides; both are first-class locales."""
+
+from __future__ import annotations
+
+import re
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]+")
+
+
+def detect_locale(text: str) -> str:
+    """'zh' when Chinese characters carry the text, else 'en' (the default for empty text too)."""
+    cjk = len(_CJK.findall(text))
+    latin_words = len(_LATIN.findall(text))
+    return "zh" if cjk and cjk >= latin_words else "en"

@@ -1,0 +1,170 @@
+"""Read knowledge files (JSONL, CSV, Markdown) into entries. A file with any bad line yields nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.errors import InvalidFileError, UnsupportedFileError
+from knowledge.language import detect_locale
+from knowledge.models import Entry
+
+SUFFIXES = (".jsonl", ".csv", ".md", ".markdown")
+_MD_CHUNK = 1200  # characters; longer policy sections are split further
+
+
+def load_path(path: Path) -> list[Entry]:
+    """Load one file, or every supported file below a directory (sorted, for stable results)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if is_knowledge_file(p))
+        return [entry for f in files for entry in load_file(f)]
+    if not path.exists():
+        raise UnsupportedFileError(f"{path}: no such file or directory")
+    return load_file(path)
+
+
+def is_knowledge_file(path: Path) -> bool:
+    """In a directory walk, READMEs describe the folder; they are not knowledge."""
+    return path.is_file() and path.suffix.lower() in SUFFIXES and not path.stem.lower().startswith("readme")
+
+
+def load_file(path: Path) -> list[Entry]:
+    return load_bytes(path.read_bytes(), filename=path.name, source=str(path.resolve()))
+
+
+def load_bytes(data: bytes, filename: str, source: str) -> list[Entry]:
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UnsupportedFileError(f"{filename}: unsupported file type; use one of {', '.join(SUFFIXES)}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidFileError(source, [f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from exc
+    if suffix == ".jsonl":
+        entries = _jsonl(text, source)
+    elif suffix == ".csv":
+        entries = _csv(text, source)
+    else:
+        entries = _markdown(text, Path(filename).stem, source)
+    _check_unique(entries, source)
+    return entries
+
+
+def parse_entries(rows: Iterable[dict[str, Any]], source: str) -> list[Entry]:
+    """Validate already-decoded rows (the JSON body of an API call)."""
+    problems: list[str] = []
+    entries: list[Entry] = []
+    for number, row in enumerate(rows, start=1):
+        _collect(row, f"entry {number}", source, entries, problems)
+    if problems:
+        raise InvalidFileError(source, problems)
+    _check_unique(entries, source)
+    return entries
+
+
+def _jsonl(text: str, source: str) -> list[Entry]:
+    problems: list[str] = []
+    entries: list[Entry] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: invalid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"line {number}: expected a JSON object")
+            continue
+        _collect(row, f"line {number}", source, entries, problems)
+    if problems:
+        raise InvalidFileError(source, problems)
+    return entries
+
+
+def _csv(text: str, source: str) -> list[Entry]:
+    problems: list[str] = []
+    entries: list[Entry] = []
+    reader = csv.DictReader(io.StringIO(text))
+    for row in reader:
+        if None in row:
+            problems.append(f"line {reader.line_num}: more cells than header columns")
+            continue
+        cleaned = {k.strip(): v for k, v in row.items() if k and v is not None and v.strip() != ""}
+        _collect(cleaned, f"line {reader.line_num}", source, entries, problems)
+    if problems:
+        raise InvalidFileError(source, problems)
+    return entries
+
+
+def _collect(row: dict[str, Any], where: str, source: str, entries: list[Entry], problems: list[str]) -> None:
+    try:
+        entries.append(Entry.model_validate({**row, "source": source}))
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "entry"
+            problems.append(f"{where}: {field}: {err['msg']}")
+
+
+def _check_unique(entries: list[Entry], source: str) -> None:
+    seen: set[str] = set()
+    dupes = sorted({e.key for e in entries if e.key in seen or seen.add(e.key)})  # type: ignore[func-returns-value]
+    if dupes:
+        raise InvalidFileError(source, [f"duplicate id and locale: {', '.join(dupes)}"])
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def _markdown(text: str, stem: str, source: str) -> list[Entry]:
+    """Each section under a heading becomes a policy entry; front matter sets kind, platform, locale, tags."""
+    from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+    defaults: dict[str, Any] = {"kind": "policy"}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        try:
+            meta = yaml.safe_load(match.group(1)) or {}
+        except yaml.YAMLError as exc:
+            raise InvalidFileError(source, [f"front matter: {exc}"]) from exc
+        if not isinstance(meta, dict):
+            raise InvalidFileError(source, ["front matter must be a mapping"])
+        defaults.update(meta)
+        text = text[match.end():]
+    defaults.setdefault("locale", detect_locale(text))
+    prefix = _slug([str(defaults.pop("id", stem))])
+    headers = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+    sections = MarkdownHeaderTextSplitter(headers_to_split_on=headers).split_text(text)
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=_MD_CHUNK, chunk_overlap=0,
+        separators=["\n\n", "\n", "。", "！", "？", ". ", "；", "; ", " ", ""],
+    )
+    entries: list[Entry] = []
+    problems: list[str] = []
+    for section in sections:
+        path = [section.metadata[h] for _, h in headers if h in section.metadata]
+        title = " > ".join(path) or stem
+        chunks = splitter.split_text(section.page_content)
+        for part, chunk in enumerate(chunks, start=1):
+            slug = _slug(path[1:] or path or [stem])
+            suffix = f"-{part}" if len(chunks) > 1 else ""
+            row = {**defaults, "id": f"{prefix}:{slug}{suffix}", "title": title, "answer": chunk}
+            _collect(row, f"section {title!r}", source, entries, problems)
+    if problems:
+        raise InvalidFileError(source, problems)
+    if not entries:
+        raise InvalidFileError(source, ["no text found under any heading"])
+    return entries
+
+
+def _slug(parts: list[str]) -> str:
+    joined = "-".join(parts).lower()
+    return re.sub(r"[^\w]+", "-", joined).strip("-") or "section"

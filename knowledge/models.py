@@ -1,0 +1,93 @@
+"""The knowledge entry: one FAQ, policy section, announcement or reply template in one locale."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Kind = Literal["faq", "policy", "announcement", "template"]
+Platform = Literal["taobao", "pdd", "jd", "amazon", "any"]
+Locale = Literal["zh", "en"]
+EmbedMode = Literal["query", "passage"]
+
+KINDS: tuple[str, ...] = get_args(Kind)
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+LOCALES: tuple[str, ...] = get_args(Locale)
+
+
+class Entry(BaseModel):
+    """An entry is identified by (id, locale): translations of one FAQ share its id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=200, pattern=r"^[^\s/?#]+$")
+    kind: Kind = "faq"
+    question: str = ""
+    title: str = ""
+    answer: str = Field(min_length=1)
+    platform: Platform = "any"
+    locale: Locale
+    tags: tuple[str, ...] = ()
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    source: str = "api"
+
+    @field_validator("valid_from", "valid_until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a timezone, e.g. 2026-11-11T00:00:00+08:00")
+        return value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _split_tags(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(t.strip() for t in value.replace("|", ",").split(",") if t.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Entry:
+        if not (self.question or self.title):
+            raise ValueError("an entry needs a question or a title")
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The store key: one per (id, locale)."""
+        return f"{self.id}@{self.locale}"
+
+    @property
+    def heading(self) -> str:
+        return self.title or self.question
+
+    def embedding_text(self) -> str:
+        """The passage text: the question or title, then the answer."""
+        return "\n".join(part for part in (self.title, self.question, self.answer) if part)
+
+    def facets(self) -> dict[str, tuple[EmbedMode, str]]:
+        """Each entry is embedded twice: its question as a query (buyer questions match it best), and as a passage."""
+        return {"q": ("query", self.question or self.title), "a": ("passage", self.embedding_text())}
+
+    def text_hash(self) -> str:
+        return _sha(json.dumps(self.facets(), sort_keys=True, ensure_ascii=False))
+
+    def content_hash(self) -> str:
+        """Hash of every field: any change is an update (re-embedded only if `text_hash` changed)."""
+        data = self.model_dump(mode="json")
+        return _sha(json.dumps(data, sort_keys=True, ensure_ascii=False))
+
+    def is_valid_at(self, moment: datetime) -> bool:
+        if self.valid_from and moment < self.valid_from:
+            return False
+        return not (self.valid_until and moment >= self.valid_until)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,67 @@
+"""What knowledge owners do: index files, uploads or rows; list, read and delete entries."""
+
+from __future__ import annotations
+
+import builtins
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from knowledge.errors import EntryNotFoundError
+from knowledge.indexing import Indexer, IndexReport
+from knowledge.loaders import is_knowledge_file, load_bytes, load_path, parse_entries
+from knowledge.models import Entry
+from knowledge.store import EntryFilter, VectorStore
+
+
+class KnowledgeBase:
+    def __init__(self, store: VectorStore, indexer: Indexer) -> None:
+        self._store = store
+        self._indexer = indexer
+
+    def index_paths(self, paths: Sequence[Path], *, prune: bool = False) -> IndexReport:
+        """Every file is read before anything is written: one bad file leaves the store untouched."""
+        entries = [entry for path in paths for entry in load_path(path)]
+        sources = _sources(paths) if prune else []
+        return self._indexer.index(entries, prune_sources=sources)
+
+    def index_upload(self, data: bytes, filename: str, *, prune: bool = False) -> IndexReport:
+        source = f"upload:{Path(filename).name}"
+        entries = load_bytes(data, filename=filename, source=source)
+        return self._indexer.index(entries, prune_sources=[source] if prune else [])
+
+    def index_rows(self, rows: Iterable[dict[str, Any]], *, source: str = "api", prune: bool = False) -> IndexReport:
+        entries = parse_entries(rows, source)
+        return self._indexer.index(entries, prune_sources=[source] if prune else [])
+
+    def list(self, flt: EntryFilter, *, limit: int = 50, offset: int = 0) -> tuple[builtins.list[Entry], int]:
+        return self._store.list(flt, limit, offset), len(self._store.keys(flt))
+
+    def get(self, entry_id: str, locale: str | None = None) -> builtins.list[Entry]:
+        entries = self._store.get(self._keys(entry_id, locale))
+        return sorted(entries, key=lambda e: e.locale)
+
+    def delete(self, entry_id: str, locale: str | None = None) -> int:
+        keys = self._keys(entry_id, locale)
+        self._store.delete(keys)
+        return len(keys)
+
+    def count(self) -> int:
+        return self._store.count()
+
+    def _keys(self, entry_id: str, locale: str | None) -> builtins.list[str]:
+        keys = self._store.keys(EntryFilter(entry_id=entry_id, locale=locale))
+        if not keys:
+            where = f" in locale {locale!r}" if locale else ""
+            raise EntryNotFoundError(f"no knowledge entry with id {entry_id!r}{where}")
+        return keys
+
+
+def _sources(paths: Sequence[Path]) -> list[str]:
+    """The sources a prune may touch: the files named, or the files under the directories named."""
+    found: list[str] = []
+    for path in paths:
+        files = [p for p in path.rglob("*") if is_knowledge_file(p)] if path.is_dir() else [path]
+        found += [str(f.resolve()) for f in files]
+    return found

@@ -1,0 +1,232 @@
+"""The vector store boundary and its Chroma adapter (embedded PersistentClient or a Chroma server).
+
+An entry is stored as one record per facet (`{key}#q`, `{key}#a`); the `a` record is the entry's anchor.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from knowledge.embedders.base import Vectors
+from knowledge.errors import EmbedderMismatchError, KnowledgeError, StoreUnavailableError
+from knowledge.models import Entry
+
+NO_START = 0.0
+NO_END = 4_102_444_800.0  # 2100-01-01: an entry without valid_until never expires before this
+ANCHOR = "a"
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    entry: Entry
+    content_hash: str
+    text_hash: str
+    vectors: dict[str, list[float]] = field(default_factory=dict)  # facet -> vector
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry: Entry
+    score: float  # cosine similarity of the best-matching facet, higher is closer
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    platform: str | None = None  # matches entries of this platform and of `any`
+    locale: str | None = None
+    kinds: tuple[str, ...] = ()
+    source: str | None = None
+    entry_id: str | None = None
+    valid_at: datetime | None = None
+
+
+class VectorStore(Protocol):
+    def upsert(self, items: Sequence[StoredEntry]) -> None: ...
+
+    def fingerprints(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(content_hash, text_hash) of the stored keys among `keys`."""
+        ...
+
+    def vectors(self, keys: Sequence[str]) -> dict[str, dict[str, builtins.list[float]]]:
+        """key -> facet -> vector, for the stored keys among `keys`."""
+        ...
+
+    def keys(self, flt: EntryFilter) -> builtins.list[str]: ...
+
+    def get(self, keys: Sequence[str]) -> builtins.list[Entry]: ...
+
+    def list(self, flt: EntryFilter, limit: int, offset: int) -> builtins.list[Entry]: ...
+
+    def delete(self, keys: Sequence[str]) -> None: ...
+
+    def query(self, vector: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit]: ...
+
+    def count(self) -> int: ...
+
+
+def open_chroma_client(data_dir: Path | None = None, host: str | None = None, port: int = 8000) -> Any:
+    """An embedded client under `data_dir`, or an HTTP client when a server `host` is given."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=settings)
+        if data_dir is None:
+            raise StoreUnavailableError("an embedded store needs a data directory")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir), settings=settings)
+    except KnowledgeError:
+        raise
+    except Exception as exc:
+        raise StoreUnavailableError(f"cannot open the Chroma store: {exc}") from exc
+
+
+class ChromaStore:
+    """One collection; the embedder's model id is recorded on it and checked on open."""
+
+    def __init__(self, client: Any, collection: str, embedder_id: str) -> None:
+        try:
+            self._col = client.get_or_create_collection(
+                collection,
+                embedding_function=None,  # never fall back to chroma's default model (it downloads)
+                metadata={"embedder": embedder_id},
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"cannot open collection {collection!r}: {exc}") from exc
+        recorded = (self._col.metadata or {}).get("embedder")
+        if recorded != embedder_id:
+            raise EmbedderMismatchError(
+                f"collection {collection!r} was built with embedder {recorded!r}, not {embedder_id!r}; "
+                "use that embedder, or index into a new data directory or collection"
+            )
+
+    def upsert(self, items: Sequence[StoredEntry]) -> None:
+        rows = [(item, facet, vec) for item in items for facet, vec in sorted(item.vectors.items())]
+        for start in range(0, len(rows), _BATCH):  # chroma caps the size of one write
+            chunk = rows[start:start + _BATCH]
+            self._call(
+                self._col.upsert,
+                ids=[_record_id(item.entry.key, facet) for item, facet, _ in chunk],
+                embeddings=np.asarray([vec for _, _, vec in chunk], dtype=np.float32),
+                documents=[item.entry.facets()[facet][1] for item, facet, _ in chunk],
+                metadatas=[_metadata(item, facet) for item, facet, _ in chunk],
+            )
+
+    def fingerprints(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        got = self._anchors(keys, ["metadatas"])
+        return {m["key"]: (m["content_hash"], m["text_hash"]) for m in got["metadatas"]}
+
+    def vectors(self, keys: Sequence[str]) -> dict[str, dict[str, builtins.list[float]]]:
+        if not keys:
+            return {}
+        got = self._call(self._col.get, where={"key": {"$in": list(keys)}}, include=["metadatas", "embeddings"])
+        found: dict[str, dict[str, list[float]]] = {}
+        for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
+            found.setdefault(meta["key"], {})[meta["facet"]] = [float(x) for x in vec]
+        return found
+
+    def keys(self, flt: EntryFilter) -> builtins.list[str]:
+        got = self._call(self._col.get, where=_where(flt, facet=ANCHOR), include=["metadatas"])
+        return [m["key"] for m in got["metadatas"]]
+
+    def get(self, keys: Sequence[str]) -> builtins.list[Entry]:
+        got = self._anchors(keys, ["metadatas"])
+        found = {m["key"]: _entry(m) for m in got["metadatas"]}
+        return [found[k] for k in keys if k in found]
+
+    def list(self, flt: EntryFilter, limit: int, offset: int) -> builtins.list[Entry]:
+        keys = sorted(self.keys(flt))[offset:offset + limit]  # chroma's own order is not stable
+        return self.get(keys)
+
+    def delete(self, keys: Sequence[str]) -> None:
+        for start in range(0, len(keys), _BATCH):
+            self._call(self._col.delete, where={"key": {"$in": list(keys[start:start + _BATCH])}})
+
+    def query(self, vector: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit]:
+        """Top-k entries, each scored by its best facet."""
+        if k <= 0:
+            return []
+        got = self._call(
+            self._col.query,
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=k * 2, where=_where(flt), include=["metadatas", "distances"],
+        )
+        best: dict[str, Hit] = {}
+        for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True):
+            if meta["key"] not in best:  # results come closest first
+                best[meta["key"]] = Hit(entry=_entry(meta), score=1.0 - float(dist))
+        return list(best.values())[:k]
+
+    def count(self) -> int:
+        return len(self.keys(EntryFilter()))
+
+    def _anchors(self, keys: Sequence[str], include: builtins.list[str]) -> Any:
+        if not keys:
+            return {"ids": [], "metadatas": []}
+        return self._call(self._col.get, ids=[_record_id(k, ANCHOR) for k in keys], include=include)
+
+    @staticmethod
+    def _call(fn: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except KnowledgeError:
+            raise
+        except Exception as exc:  # chromadb raises its own errors, ValueError and transport errors
+            raise StoreUnavailableError(f"vector store call failed: {exc}") from exc
+
+
+def _record_id(key: str, facet: str) -> str:
+    return f"{key}#{facet}"
+
+
+def _metadata(item: StoredEntry, facet: str) -> dict[str, Any]:
+    e = item.entry
+    meta: dict[str, Any] = {
+        "key": e.key, "facet": facet, "id": e.id, "kind": e.kind, "platform": e.platform, "locale": e.locale,
+        "source": e.source,
+        "valid_from_ts": e.valid_from.timestamp() if e.valid_from else NO_START,
+        "valid_until_ts": e.valid_until.timestamp() if e.valid_until else NO_END,
+        "entry": e.model_dump_json(),
+    }
+    if facet == ANCHOR:
+        meta |= {"content_hash": item.content_hash, "text_hash": item.text_hash}
+    return meta
+
+
+def _entry(meta: dict[str, Any]) -> Entry:
+    return Entry.model_validate(json.loads(meta["entry"]))
+
+
+def _where(flt: EntryFilter, facet: str | None = None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if facet:
+        clauses.append({"facet": facet})
+    if flt.platform:
+        clauses.append({"platform": {"$in": sorted({flt.platform, "any"})}})
+    if flt.locale:
+        clauses.append({"locale": flt.locale})
+    if flt.kinds:
+        clauses.append({"kind": {"$in": list(flt.kinds)}})
+    if flt.source:
+        clauses.append({"source": flt.source})
+    if flt.entry_id:
+        clauses.append({"id": flt.entry_id})
+    if flt.valid_at:
+        ts = flt.valid_at.timestamp()
+        clauses += [{"valid_from_ts": {"$lte": ts}}, {"valid_until_ts": {"$gt": ts}}]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -1,0 +1,39 @@
+"""Every prompt and reply template, as jinja2 files beside this module; `render` is the one way in."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATE_DIR = Path(__file__).parent
+
+
+class TemplateError(Exception):
+    """A template is missing or was rendered without a variable it needs."""
+
+    code = "template_error"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain text for chat messages and buyers, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def render(name: str, **variables: Any) -> str:
+    """Render `prompts/<name>.j2`; a missing variable is an error, never an empty string."""
+    try:
+        return _environment().get_template(f"{name}.j2").render(**variables).strip()
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"no template named {name!r}") from exc
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {name!r}: {exc.message}") from exc

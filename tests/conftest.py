@@ -1,0 +1,62 @@
+"""Real objects on temp dirs. The real embedding model is built once per machine into a shared cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from drafting.settings import Settings
+from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder
+from knowledge.indexing import Indexer
+from knowledge.store import ChromaStore, open_chroma_client
+from tests.fakes import HashingEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_KB = ROOT / "knowledge" / "sample_kb"
+MODEL_CACHE = Path(os.environ.get("DRAFTDESK_TEST_MODEL_CACHE", Path.home() / ".cache" / "draftdesk-test" / "models"))
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    return load_embedder(DEFAULT_EMBEDDER, MODEL_CACHE)
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def store(tmp_path: Path, fake_embedder: HashingEmbedder) -> ChromaStore:
+    return ChromaStore(open_chroma_client(tmp_path / "chroma"), "test-kb", fake_embedder.model_id)
+
+
+@pytest.fixture
+def indexer(fake_embedder: HashingEmbedder, store: ChromaStore) -> Indexer:
+    return Indexer(fake_embedder, store)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", model_cache_dir=MODEL_CACHE, llm="template")
+
+
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_app_client(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Iterator[TestClient]:
+    """The real app, real model and real Chroma, with the bundled sample knowledge base indexed."""
+    data = tmp_path_factory.mktemp("sample-data")
+    app = create_app(Settings(data_dir=data, model_cache_dir=MODEL_CACHE, llm="template"), embedder=real_embedder)
+    with TestClient(app) as client:
+        app.state.components.knowledge.index_paths([SAMPLE_KB])
+        yield client
