@@ -121,11 +121,16 @@ def _check_unique(entries: list[Entry], source: str) -> None:
         raise InvalidFileError(source, [f"duplicate id and locale: {', '.join(dupes)}"])
 
 
+_ANCHOR = re.compile(r"\s*\{#([\w-]+)\}\s*$")  # `## 退货政策 {#returns}` names the section's id
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
 def _markdown(text: str, stem: str, source: str) -> list[Entry]:
-    """Each section under a heading becomes a policy entry; front matter sets kind, platform, locale, tags."""
+    """Each section under a heading becomes a policy entry; front matter sets kind, platform, locale, tags.
+
+    A section's id is `<front-matter id or file stem>:<heading slug>`; a `{#anchor}` after the heading
+    overrides the slug, so that translations of one document can share ids.
+    """
     from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
     defaults: dict[str, Any] = {"kind": "policy"}
@@ -144,17 +149,19 @@ def _markdown(text: str, stem: str, source: str) -> list[Entry]:
     headers = [("#", "h1"), ("##", "h2"), ("###", "h3")]
     sections = MarkdownHeaderTextSplitter(headers_to_split_on=headers).split_text(text)
     splitter = RecursiveCharacterTextSplitter(
-        chunk_size=_MD_CHUNK, chunk_overlap=0,
+        chunk_size=_MD_CHUNK, chunk_overlap=0, keep_separator="end",  # "。" ends a chunk, never starts one
         separators=["\n\n", "\n", "。", "！", "？", ". ", "；", "; ", " ", ""],
     )
     entries: list[Entry] = []
     problems: list[str] = []
     for section in sections:
-        path = [section.metadata[h] for _, h in headers if h in section.metadata]
+        raw = [section.metadata[h] for _, h in headers if h in section.metadata]
+        anchors = [m.group(1) for m in map(_ANCHOR.search, raw) if m]
+        path = [_ANCHOR.sub("", h) for h in raw]
         title = " > ".join(path) or stem
         chunks = splitter.split_text(section.page_content)
         for part, chunk in enumerate(chunks, start=1):
-            slug = _slug(path[1:] or path or [stem])
+            slug = _slug([anchors[-1]] if anchors else path[1:] or path or [stem])
             suffix = f"-{part}" if len(chunks) > 1 else ""
             row = {**defaults, "id": f"{prefix}:{slug}{suffix}", "title": title, "answer": chunk}
             _collect(row, f"section {title!r}", source, entries, problems)

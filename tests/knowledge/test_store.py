@@ -1,0 +1,212 @@
+"""ChromaStore on a real embedded Chroma: filters, reads, deletes, the embedder check and persistence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from knowledge.errors import EmbedderMismatchError, StoreUnavailableError
+from knowledge.indexing import Indexer
+from knowledge.models import Entry
+from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+from tests.conftest import ROOT
+from tests.fakes import HashingEmbedder
+from tests.knowledge.conftest import at, bilingual_entries, make_entry
+
+ALL_KEYS = sorted(e.key for e in bilingual_entries())
+
+
+@pytest.fixture
+def filled(indexer: Indexer, store: ChromaStore) -> ChromaStore:
+    indexer.index(bilingual_entries())
+    return store
+
+
+def _keys(store: ChromaStore, **flt: object) -> list[str]:
+    return sorted(store.keys(EntryFilter(**flt)))  # type: ignore[arg-type]
+
+
+def test_no_filter_returns_every_entry_once(filled: ChromaStore) -> None:
+    assert _keys(filled) == ALL_KEYS
+    assert filled.count() == len(ALL_KEYS) == 8
+
+
+@pytest.mark.parametrize(
+    ("platform", "excluded"),
+    [("taobao", {"refund-amazon@en"}), ("amazon", {"refund-taobao@zh"}),
+     ("jd", {"refund-amazon@en", "refund-taobao@zh"}), ("any", {"refund-amazon@en", "refund-taobao@zh"})],
+)
+def test_platform_filter_includes_entries_for_any_platform(filled: ChromaStore, platform: str,
+                                                           excluded: set[str]) -> None:
+    assert _keys(filled, platform=platform) == sorted(set(ALL_KEYS) - excluded)
+
+
+def test_locale_kind_source_and_id_filters(filled: ChromaStore, indexer: Indexer) -> None:
+    assert _keys(filled, locale="en") == ["invoice-001@en", "refund-amazon@en", "ship-001@en"]
+    assert _keys(filled, kinds=("announcement", "template")) == ["ann-double11@zh", "tpl-delay@zh"]
+    assert _keys(filled, entry_id="ship-001") == ["ship-001@en", "ship-001@zh"]
+    assert _keys(filled, entry_id="ship-001", locale="zh") == ["ship-001@zh"]
+    assert _keys(filled, entry_id="ship") == []  # exact ids, not prefixes
+    assert _keys(filled, platform="taobao", locale="zh", kinds=("faq",)) == [
+        "invoice-001@zh", "refund-taobao@zh", "ship-001@zh"]
+    indexer.index([make_entry(id="pol-1", kind="policy", source="policies.zh.md")])
+    assert _keys(filled, source="policies.zh.md") == ["pol-1@zh"]
+    assert _keys(filled, source="test", kinds=("policy",)) == []
+
+
+@pytest.mark.parametrize(
+    ("moment", "announcement_live"),
+    [(at(2025, 10, 31, 23, 59), False), (at(2025, 11, 1), True), (at(2025, 11, 11, 23, 59), True),
+     (at(2025, 11, 12), False), (at(2026, 6, 18), False)],
+)
+def test_validity_filter_excludes_expired_and_future_entries(indexer: Indexer, store: ChromaStore,
+                                                             moment: object, announcement_live: bool) -> None:
+    future = make_entry(id="ann-cny", kind="announcement", question="", title="春节发货安排",
+                        valid_from=at(2026, 1, 20), valid_until=at(2026, 2, 5))
+    indexer.index([*bilingual_entries(), future])
+
+    live = _keys(store, valid_at=moment)
+
+    assert ("ann-double11@zh" in live) is announcement_live
+    assert "ann-cny@zh" not in live
+    assert "ship-001@zh" in live  # no window: always valid
+    assert len(live) == 7 + announcement_live
+
+
+def test_validity_filter_includes_an_entry_inside_its_window(indexer: Indexer, store: ChromaStore) -> None:
+    indexer.index([make_entry(valid_from=at(2026, 1, 20), valid_until=at(2026, 2, 5))])
+
+    assert _keys(store, valid_at=at(2026, 1, 20)) == ["ship-001@zh"]
+    assert _keys(store, valid_at=at(2026, 2, 4, 23, 59)) == ["ship-001@zh"]
+    assert _keys(store, valid_at=at(2026, 2, 5)) == []
+
+
+def test_query_applies_the_filter_and_scores_by_the_best_facet(filled: ChromaStore,
+                                                               fake_embedder: HashingEmbedder) -> None:
+    vector = fake_embedder.embed_queries(["我的快递怎么还没到？物流一直不更新怎么办？"])[0]
+
+    hits = filled.query(vector, 3, EntryFilter(locale="zh", kinds=("faq",)))
+
+    assert hits[0].entry.key == "ship-001@zh"
+    assert hits[0].score == pytest.approx(1.0, abs=1e-5)  # identical to the stored question
+    assert all(h.entry.locale == "zh" and h.entry.kind == "faq" for h in hits)
+    assert len({h.entry.key for h in hits}) == len(hits) == 3
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_query_k_and_empty_results(filled: ChromaStore, fake_embedder: HashingEmbedder) -> None:
+    vector = fake_embedder.embed_queries(["发票"])[0]
+
+    assert len(filled.query(vector, 1, EntryFilter())) == 1
+    assert filled.query(vector, 0, EntryFilter()) == []
+    assert filled.query(vector, 4, EntryFilter(entry_id="no-such-id")) == []
+
+
+def test_get_keeps_the_requested_order_and_skips_missing_keys(filled: ChromaStore) -> None:
+    got = filled.get(["ship-001@en", "nope@zh", "invoice-001@zh"])
+
+    assert [e.key for e in got] == ["ship-001@en", "invoice-001@zh"]
+    assert got[1] == next(e for e in bilingual_entries() if e.key == "invoice-001@zh")
+    assert filled.get([]) == []
+
+
+def test_stored_entries_round_trip_every_field(filled: ChromaStore) -> None:
+    originals = {e.key: e for e in bilingual_entries()}
+
+    assert {e.key: e for e in filled.get(ALL_KEYS)} == originals
+    ann = filled.get(["ann-double11@zh"])[0]
+    assert (ann.valid_from, ann.valid_until) == (at(2025, 11, 1), at(2025, 11, 12))
+
+
+def test_list_is_sorted_by_key_and_paginated(filled: ChromaStore) -> None:
+    pages = [[e.key for e in filled.list(EntryFilter(), 3, offset)] for offset in (0, 3, 6, 9)]
+
+    assert pages == [ALL_KEYS[0:3], ALL_KEYS[3:6], ALL_KEYS[6:8], []]
+    assert [e.key for e in filled.list(EntryFilter(locale="en"), 2, 1)] == ["refund-amazon@en", "ship-001@en"]
+
+
+def test_delete_removes_every_facet(filled: ChromaStore, fake_embedder: HashingEmbedder) -> None:
+    question = "我的快递怎么还没到？物流一直不更新怎么办？"
+    vector = fake_embedder.embed_queries([question])[0]
+    assert filled.query(vector, 1, EntryFilter(locale="zh", kinds=("faq",)))[0].entry.key == "ship-001@zh"
+
+    filled.delete(["ship-001@zh", "no-such@zh"])
+
+    assert filled.vectors(["ship-001@zh"]) == {}
+    assert filled.fingerprints(["ship-001@zh"]) == {}
+    assert "ship-001@zh" not in [h.entry.key for h in filled.query(vector, 8, EntryFilter())]
+    assert filled.count() == 7
+    filled.delete([])
+    assert filled.count() == 7
+
+
+def test_fingerprints_and_vectors_only_report_stored_keys(filled: ChromaStore) -> None:
+    entry = make_entry()
+
+    assert filled.fingerprints([entry.key, "nope@en"]) == {entry.key: (entry.content_hash(), entry.text_hash())}
+    assert filled.fingerprints([]) == {} and filled.vectors([]) == {}
+    assert {len(v) for v in filled.vectors([entry.key])[entry.key].values()} == {256}
+
+
+def test_reopening_with_another_embedder_is_refused(tmp_path: Path, filled: ChromaStore) -> None:
+    client = open_chroma_client(tmp_path / "chroma")
+
+    with pytest.raises(EmbedderMismatchError, match="built with embedder 'fake-hashing-256'") as exc:
+        ChromaStore(client, "test-kb", "multilingual-e5-small/other")
+    assert exc.value.code == "embedder_mismatch"
+
+    again = ChromaStore(client, "test-kb", "fake-hashing-256")  # the refusal did not overwrite the record
+    assert again.count() == 8
+
+
+def test_another_collection_in_the_same_directory_is_independent(tmp_path: Path, filled: ChromaStore) -> None:
+    other = ChromaStore(open_chroma_client(tmp_path / "chroma"), "other-kb", "multilingual-e5-small/other")
+
+    assert other.count() == 0
+    assert filled.count() == 8
+
+
+def test_a_second_store_on_the_same_directory_sees_the_entries(tmp_path: Path, filled: ChromaStore) -> None:
+    again = ChromaStore(open_chroma_client(tmp_path / "chroma"), "test-kb", "fake-hashing-256")
+
+    assert sorted(again.keys(EntryFilter())) == ALL_KEYS
+    assert again.get(["ship-001@zh"]) == [make_entry()]
+
+
+def test_entries_persist_on_disk_for_another_process(tmp_path: Path, filled: ChromaStore) -> None:
+    """A new process cannot share chroma's in-memory cache, so it must read what was written to disk."""
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+        store = ChromaStore(open_chroma_client(Path({str(tmp_path / "chroma")!r})), "test-kb", "fake-hashing-256")
+        print(store.count(), store.get(["ship-001@zh"])[0].question)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "8 我的快递怎么还没到？物流一直不更新怎么办？"
+
+
+def test_embedded_store_needs_a_directory() -> None:
+    with pytest.raises(StoreUnavailableError, match="needs a data directory"):
+        open_chroma_client(None)
+
+
+def test_bad_collection_name_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailableError, match="cannot open collection 'kb'"):
+        ChromaStore(open_chroma_client(tmp_path / "chroma"), "kb", "fake-hashing-256")
+
+
+def test_upsert_replaces_the_entry_in_place(indexer: Indexer, store: ChromaStore) -> None:
+    indexer.index([make_entry()])
+    updated: Entry = make_entry(answer="亲，72小时内发出。", tags="logistics")
+
+    indexer.index([updated])
+
+    assert store.count() == 1
+    assert store.get(["ship-001@zh"]) == [updated]
