@@ -16,7 +16,8 @@ from knowledge.store import Hit
 from prompts import render
 
 TEMPLATE_PROVIDER = "template"
-_SALUTATION = re.compile(r"^\s*(亲[，,～~！!]?|(hi|hello|dear customer)[,!]?\s)", re.I)
+# "亲" only with its punctuation: bare, it starts words such as 亲自 or 亲爱的
+_SALUTATION = re.compile(r"^\s*(亲{1,2}[，,～~！!]|(hi|hello)( there)?[,!]?\s|dear customer[,!]?\s)", re.I)
 _SNIPPET_CHARS = 160
 
 

@@ -6,7 +6,6 @@ An entry is stored as one record per facet (`{key}#q`, `{key}#a`); the `a` recor
 from __future__ import annotations
 
 import builtins
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
