@@ -1,0 +1,106 @@
+"""One contract, two deployments: the embedded PersistentClient and a Chroma server over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from knowledge.errors import EmbedderMismatchError
+from knowledge.indexing import Indexer
+from knowledge.models import Entry
+from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+from tests.fakes import HashingEmbedder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    assert chroma, "the chroma command comes with the chromadb package"
+    port = _free_port()
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host", "127.0.0.1",
+         "--port", str(port)],
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the chroma server did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def client_factory(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    if request.param == "embedded":
+        return lambda: open_chroma_client(tmp_path / "chroma")
+    port = request.getfixturevalue("chroma_server")
+    return lambda: open_chroma_client(host="127.0.0.1", port=port)
+
+
+def _entries() -> list[Entry]:
+    expired = datetime(2025, 11, 12, tzinfo=UTC)
+    return [
+        Entry(id="ship-001", question="我的快递怎么还没到", answer="付款后48小时内发货。", locale="zh",
+              tags=("logistics",)),
+        Entry(id="ship-001", question="Where is my parcel?", answer="We ship within 48 hours.", locale="en"),
+        Entry(id="ret-amz", question="How do I return on Amazon?", answer="Use the Returns Centre.", locale="en",
+              platform="amazon"),
+        Entry(id="ann-old", kind="announcement", title="双11仓库延迟", answer="发货延迟。", locale="zh",
+              valid_from=datetime(2025, 11, 1, tzinfo=UTC), valid_until=expired),
+    ]
+
+
+def test_store_contract(client_factory: object, request: pytest.FixtureRequest) -> None:
+    name = f"contract-{request.node.callspec.id}-{time.monotonic_ns()}"
+    embedder = HashingEmbedder()
+    store = ChromaStore(client_factory(), name, embedder.model_id)  # type: ignore[operator]
+    indexer = Indexer(embedder, store)
+
+    first = indexer.index(_entries())
+    again = indexer.index(_entries())
+    assert (first.added, first.embedded) == (4, 8)
+    assert (again.unchanged, again.embedded) == (4, 0)
+    assert store.count() == 4
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    hits = store.query(embedder.embed_queries(["快递怎么还没到"])[0], 3, EntryFilter(platform="taobao", locale="zh",
+                                                                                  valid_at=now))
+    assert [h.entry.key for h in hits] == ["ship-001@zh"]
+    taobao_en = store.keys(EntryFilter(platform="taobao", locale="en"))
+    amazon_en = store.keys(EntryFilter(platform="amazon", locale="en"))
+    assert sorted(taobao_en) == ["ship-001@en"]
+    assert sorted(amazon_en) == ["ret-amz@en", "ship-001@en"]
+
+    store.delete(["ship-001@en"])
+    assert store.get(["ship-001@en", "ship-001@zh"])[0].key == "ship-001@zh"
+    assert store.count() == 3
+
+    reopened = ChromaStore(client_factory(), name, embedder.model_id)  # type: ignore[operator]
+    assert reopened.count() == 3
+    with pytest.raises(EmbedderMismatchError):
+        ChromaStore(client_factory(), name, "another-model")  # type: ignore[operator]
