@@ -1,0 +1,183 @@
+"""Eval cases as plain JSONL, tied to the knowledge base they were written for.
+
+A dataset file holds one JSON object per line. Its first non-blank line may be a header that names the
+dataset and its knowledge base; without one the name is the file's stem and the knowledge base is unknown:
+
+    {"dataset": {"name": "promo", "kb": "knowledge/sample_kb", "description": "..."}}
+    {"id": "promo-zh-001", "message": "...", "platform": "taobao", "locale": "zh", "reference_answer": "..."}
+
+`kb` is the path of the knowledge files the cases were written against (relative paths as the runner
+resolves them) or the name of an indexed knowledge base: scores are only comparable on the same `kb`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from drafting.models import MAX_MESSAGE_CHARS, DraftRequest, Turn
+from knowledge.models import Locale
+
+CasePlatform = Literal["taobao", "pdd", "jd", "amazon"]
+HEADER_KEY = "dataset"
+
+
+class DatasetError(ValueError):
+    """A dataset file that cannot be used; `problems` name the line of each one."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        super().__init__(f"{source}: {shown}")
+
+
+class Case(BaseModel):
+    """One buyer message, what a good draft looks like, and what it must (not) do."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    platform: CasePlatform
+    locale: Locale
+    order: dict[str, Any] = Field(default_factory=dict, description="Facts about the order, as the API takes them.")
+    context: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    reference_answer: str = Field(default="", description="A good reply; empty when the source has none.")
+    expected_kb_ids: list[str] = Field(default_factory=list, description="Entries a good draft cites.")
+    expected_intent: str | None = None
+    must_include: list[str] = Field(default_factory=list)
+    must_not_include: list[str] = Field(default_factory=list)
+    expect_human: bool | None = Field(default=None, description="Should a human take over? None: no view.")
+    tags: list[str] = Field(default_factory=list, description="Free labels to slice the report by.")
+
+    def to_request(self) -> DraftRequest:
+        """The request the drafting service gets; only the most recent turns that a request may carry are kept."""
+        limit = _history_limit()
+        return DraftRequest(
+            message=self.message, platform=self.platform, locale=self.locale, order=self.order,
+            history=self.context[-limit:] if limit else self.context,
+        )
+
+
+class DatasetHeader(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1)
+    kb: str = ""
+    description: str = ""
+
+
+class Dataset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    kb: str = ""
+    description: str = ""
+    cases: list[Case]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Dataset:
+        seen: set[str] = set()
+        dupes = sorted({c.id for c in self.cases if c.id in seen or seen.add(c.id)})  # type: ignore[func-returns-value]
+        if dupes:
+            raise ValueError(f"duplicate case ids: {', '.join(dupes)}")
+        return self
+
+
+def load_dataset(path: Path) -> Dataset:
+    """Read a dataset file; every bad line is reported (with its number) and none is skipped."""
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DatasetError(source, [f"cannot read the file ({exc.strerror})"]) from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError(source, [f"not UTF-8 text (byte {exc.start})"]) from exc
+    header = DatasetHeader(name=path.stem)
+    cases: list[Case] = []
+    problems: list[str] = []
+    seen_row = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = _json_object(line, number, problems)
+        is_first, seen_row = not seen_row, True
+        if row is None:
+            continue
+        if HEADER_KEY in row:
+            if is_first:
+                header = _header(row, number, problems) or header
+            else:
+                problems.append(f"line {number}: a dataset header may only be the first line")
+            continue
+        case = _case(row, number, problems)
+        if case is not None:
+            cases.append(case)
+    if problems:
+        raise DatasetError(source, problems)
+    try:
+        return Dataset(name=header.name, kb=header.kb, description=header.description, cases=cases)
+    except ValidationError as exc:
+        raise DatasetError(source, [err["msg"] for err in exc.errors()]) from exc
+
+
+def save_dataset(dataset: Dataset, path: Path) -> Path:
+    """Write the header line, then one case per line (defaults left out, so files stay short)."""
+    header = {HEADER_KEY: {"name": dataset.name, "kb": dataset.kb, "description": dataset.description}}
+    lines = [json.dumps(header, ensure_ascii=False)]
+    lines += [json.dumps(c.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False) for c in dataset.cases]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _json_object(line: str, number: int, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        problems.append(f"line {number}: invalid JSON ({exc.msg})")
+        return None
+    if not isinstance(row, dict):
+        problems.append(f"line {number}: expected a JSON object")
+        return None
+    return row
+
+
+def _header(row: dict[str, Any], number: int, problems: list[str]) -> DatasetHeader | None:
+    if set(row) != {HEADER_KEY} or not isinstance(row[HEADER_KEY], dict):
+        problems.append(f'line {number}: the header must be {{"dataset": {{"name": ..., "kb": ...}}}}')
+        return None
+    try:
+        return DatasetHeader.model_validate(row[HEADER_KEY])
+    except ValidationError as exc:
+        problems.extend(f"line {number}: dataset.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return None
+
+
+def _case(row: dict[str, Any], number: int, problems: list[str]) -> Case | None:
+    where = f"line {number}" + (f" ({row['id']})" if isinstance(row.get("id"), str) else "")
+    try:
+        return Case.model_validate(row)
+    except ValidationError as exc:
+        problems.extend(_messages(exc, where))
+        return None
+
+
+def _messages(exc: ValidationError, where: str) -> list[str]:
+    out = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        out.append(f"{where}: {field}: {err['msg']}" if field else f"{where}: {err['msg']}")
+    return out
+
+
+def _history_limit() -> int:
+    """The request's own cap on turns (a `max_length` on `DraftRequest.history`)."""
+    for meta in DraftRequest.model_fields["history"].metadata:
+        limit = getattr(meta, "max_length", None)
+        if isinstance(limit, int):
+            return limit
+    return 0

@@ -1,0 +1,50 @@
+"""Compliance: forbidden phrases the draft contains and policy violations reported for it (a count; 0 is best).
+
+Also `must_include`, the share of required phrases the draft contains. Both match case-insensitively after
+NFKC normalization, so full-width "１００元" matches "100元".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from eval.metrics.base import MetricResult, Sample
+
+
+def violation_count(draft: str, must_not_include: Sequence[str], violations: Sequence[str] = ()) -> MetricResult:
+    """One point per forbidden phrase found, and one per violation a policy checker reported."""
+    name = "compliance_violations"
+    text = _fold(draft)
+    hits = [phrase for phrase in must_not_include if phrase.strip() and _fold(phrase) in text]
+    problems = [f"contains {phrase!r}" for phrase in hits] + [f"policy: {v}" for v in violations]
+    if not problems:
+        checked = f"{len(must_not_include)} forbidden phrase(s)" if must_not_include else "no forbidden phrases listed"
+        return MetricResult(name, 0.0, f"{checked}; no policy violations")
+    return MetricResult(name, float(len(problems)), "; ".join(problems))
+
+
+def compliance(sample: Sample) -> MetricResult:
+    return violation_count(sample.text, sample.case.must_not_include, sample.policy_violations())
+
+
+def required_phrase_share(draft: str, must_include: Sequence[str]) -> MetricResult:
+    """The share of `must_include` phrases present; None when the case requires none."""
+    name = "must_include"
+    required = [phrase for phrase in must_include if phrase.strip()]
+    if not required:
+        return MetricResult(name, None, "the case requires no phrases")
+    text = _fold(draft)
+    missing = [phrase for phrase in required if _fold(phrase) not in text]
+    share = (len(required) - len(missing)) / len(required)
+    reason = f"{len(required) - len(missing)} of {len(required)} present" + (
+        f"; missing {', '.join(repr(p) for p in missing)}" if missing else "")
+    return MetricResult(name, share, reason)
+
+
+def must_include(sample: Sample) -> MetricResult:
+    return required_phrase_share(sample.text, sample.case.must_include)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()

@@ -1,0 +1,34 @@
+"""The shared pieces: average over cases, the list of case metrics, and every metric on one sample."""
+
+from __future__ import annotations
+
+from eval.metrics import LOWER_IS_BETTER, MetricResult, average, case_metrics
+from tests.eval.conftest import make_case, make_sample
+from tests.fakes import HashingEmbedder
+
+
+def test_average_skips_unscored_cases() -> None:
+    results = [MetricResult("hit@1", 1.0, ""), MetricResult("hit@1", None, ""), MetricResult("hit@1", 0.0, "")]
+
+    assert average("hit@1", results) == MetricResult("hit@1", 0.5, "mean over 2 of 3 cases")
+    assert average("hit@1", [MetricResult("hit@1", None, "")]).score is None
+
+
+def test_every_case_metric_scores_a_sample_with_a_reason() -> None:
+    case = make_case(must_not_include=["你自己"], must_include=["72小时"], expect_human=False)
+    sample = make_sample("亲，非常抱歉让您久等了，一般在付款后72小时内发出。", cited=["ship-001"], case=case,
+                         sources={"ship-001": "大促期间发货时间会延长至付款后72小时内。"})
+
+    results = [metric(sample) for metric in case_metrics(HashingEmbedder())]
+
+    names = [r.name for r in results]
+    assert len(names) == len(set(names)) == 15
+    assert all(isinstance(r, MetricResult) and r.reason for r in results)
+    scores = {r.name: r.score for r in results}
+    assert scores["hit@1"] == scores["tone"] == scores["language_match"] == scores["must_include"] == 1.0
+    assert scores["unsupported_claims"] == scores["compliance_violations"] == 0.0
+    assert {"unsupported_claims", "compliance_violations", "latency_p95_ms"} <= LOWER_IS_BETTER
+
+
+def test_embedding_similarity_needs_an_embedder() -> None:
+    assert "embedding_similarity" not in {m(make_sample()).name for m in case_metrics()}
