@@ -1,0 +1,104 @@
+"""Liveness, readiness, the OpenAPI document, and the error body for routes that do not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from drafting.llm.registry import ConfigError
+from drafting.settings import Settings
+from knowledge.errors import EmbedderError, EmbedderMismatchError
+from tests.api.conftest import ROWS, assert_error, configure
+from tests.fakes import HashingEmbedder
+
+
+class BreakableEmbedder(HashingEmbedder):
+    """A hashing embedder that starts failing when told to, as a model on a lost device would."""
+
+    broken = False
+
+    def _embed(self, texts: Sequence[str]):  # type: ignore[no-untyped-def]
+        if self.broken:
+            raise EmbedderError("embedding failed: device lost")
+        return super()._embed(texts)
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_counts_entries(client: TestClient) -> None:
+    assert client.get("/readyz").json()["entries"] == 0
+    client.post("/v1/knowledge", json={"entries": ROWS})
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "entries": 5, "embedder": "fake-hashing-256", "provider": "template"}
+
+
+def test_broken_embedder_is_not_ready_and_drafts_are_503(fake_settings: Settings) -> None:
+    embedder = BreakableEmbedder()
+    with TestClient(create_app(fake_settings, embedder=embedder)) as client:
+        embedder.broken = True
+
+        assert_error(client.get("/readyz"), 503, "not_ready")
+        response = client.post("/v1/drafts", json={"message": "在吗", "platform": "taobao"})
+        message = assert_error(response, 503, "embedder_error")
+        assert "device lost" in message
+        assert client.get("/healthz").status_code == 200  # alive, just not ready
+
+
+def test_openapi_lists_every_path(client: TestClient) -> None:
+    response = client.get("/openapi.json")
+
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec["info"]["title"] == "draftdesk"
+    assert set(spec["paths"]) >= {"/v1/drafts", "/v1/knowledge", "/v1/knowledge/{entry_id}", "/healthz", "/readyz"}
+    assert set(spec["paths"]["/v1/knowledge"]) == {"get", "post"}
+    assert set(spec["paths"]["/v1/knowledge/{entry_id}"]) == {"get", "delete"}
+    upload = spec["paths"]["/v1/knowledge"]["post"]["requestBody"]["content"]
+    assert set(upload) == {"application/json", "multipart/form-data"}
+    draft_schema = spec["components"]["schemas"]["DraftRequest"]
+    assert draft_schema["properties"]["platform"]["enum"] == ["taobao", "pdd", "jd", "amazon"]
+
+
+def test_docs_are_served(client: TestClient) -> None:
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "/openapi.json" in response.text
+
+
+@pytest.mark.parametrize("path", ["/nope", "/v1/draft", "/v2/drafts"])
+def test_unknown_route_is_a_404_error_body(client: TestClient, path: str) -> None:
+    assert_error(client.get(path), 404, "not_found")
+
+
+def test_wrong_method_is_a_405_error_body(client: TestClient) -> None:
+    assert_error(client.get("/v1/drafts"), 405, "method_not_allowed")
+
+
+def test_bad_llm_config_fails_at_startup(fake_settings: Settings) -> None:
+    app = create_app(configure(fake_settings, llm="gpt-5"), embedder=HashingEmbedder())
+
+    with pytest.raises(ConfigError, match="gpt-5"), TestClient(app):
+        pass
+
+
+def test_store_built_with_another_embedder_fails_at_startup(fake_settings: Settings, tmp_path: Path) -> None:
+    with TestClient(create_app(fake_settings, embedder=HashingEmbedder(model_id="model-a"))) as client:
+        client.post("/v1/knowledge", json={"entries": ROWS})
+    other = create_app(fake_settings, embedder=HashingEmbedder(model_id="model-b"))
+
+    with pytest.raises(EmbedderMismatchError, match="model-a"), TestClient(other):
+        pass
