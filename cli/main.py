@@ -13,13 +13,16 @@ from drafting.llm.registry import ConfigError
 from drafting.models import DraftRequest
 from drafting.settings import Settings
 from drafting.wiring import Components, build_components
+from eval.cli import app as eval_app
 from knowledge.errors import KnowledgeError
+from knowledge.models import KINDS, LOCALES, PLATFORMS
 from knowledge.store import EntryFilter
 from prompts import TemplateError
 
 app = typer.Typer(help="draftdesk: cited reply drafts for e-commerce customer service.", no_args_is_help=True)
 kb_app = typer.Typer(help="Browse and edit the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()
@@ -92,7 +95,7 @@ def draft(
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole draft as JSON.")] = False,
 ) -> None:
     """Draft a reply to one buyer message."""
-    order_facts = _guard(lambda: json.loads(order)) if order else {}
+    order_facts = _parse_order(order) if order else {}
     fields = {"message": message, "platform": platform, "locale": locale, "order": order_facts}
     request = _guard(lambda: DraftRequest.model_validate(fields))
     result = _guard(lambda: _components(ctx).drafts.draft(request))
@@ -107,6 +110,21 @@ def draft(
         typer.echo("  needs a human: " + "; ".join(r.message for r in result.reasons))
 
 
+def _parse_order(text: str) -> dict[str, Any]:
+    try:
+        facts = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"--order is not valid JSON: {exc.msg}", 2)
+    if not isinstance(facts, dict):
+        _fail("--order must be a JSON object", 2)
+    return facts
+
+
+def _check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        _fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}", 2)
+
+
 @kb_app.command("list")
 def kb_list(
     ctx: typer.Context,
@@ -117,6 +135,9 @@ def kb_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print entries as JSON lines.")] = False,
 ) -> None:
     """List knowledge entries."""
+    _check_choice("--platform", platform, PLATFORMS)
+    _check_choice("--locale", locale, LOCALES)
+    _check_choice("--kind", kind, KINDS)
     kb = _components(ctx).knowledge
     flt = EntryFilter(platform=platform, locale=locale, kinds=(kind,) if kind else ())
     entries, total = _guard(lambda: kb.list(flt, limit=limit))

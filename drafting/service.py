@@ -66,12 +66,12 @@ class DraftService:
     def _template(self, request: DraftRequest, locale: str, sources: list[Hit]) -> tuple[str, list[Hit]]:
         notices = [h for h in sources if h.entry.kind == "announcement"]
         answers = [h for h in sources if h.entry.kind != "announcement"]
-        primary = answers[0] if answers else notices.pop(0)
+        primary = answers[0] if answers else notices[0]
         text = render(
-            f"reply.{locale}", primary=primary.entry, announcements=[h.entry for h in notices],
+            f"reply.{locale}", primary=primary.entry, announcements=[h.entry for h in notices if h is not primary],
             order=request.order, body=_SALUTATION.sub("", primary.entry.answer, count=1),
         )
-        return text, [*notices, primary]
+        return text, [h for h in sources if h in notices or h is primary]
 
     def _complete(
         self, chat: ChatModel, request: DraftRequest, locale: str, sources: list[Hit]
@@ -116,16 +116,18 @@ def _citation(hit: Hit) -> Citation:
     return Citation(id=e.id, title=e.heading, kind=e.kind, score=round(hit.score, 4), snippet=snippet)
 
 
-_MARKER = re.compile(r"\s*[\[【]([^\[\]【】\s]{1,200})[\]】]")
+_MARKER = re.compile(r"\s*[\[【]([^\[\]【】]{1,400})[\]】]")
+_MARKER_SPLIT = re.compile(r"[,，;；、\s]+")
 
 
 def _strip_markers(text: str, known: set[str]) -> tuple[str, set[str]]:
-    """Remove `[id]` markers of known sources from the reply and return which ids it cited."""
+    """Remove `[id]` and `[id1, id2]` markers of known sources from the reply and return the ids cited."""
     cited: set[str] = set()
 
     def drop(match: re.Match[str]) -> str:
-        if match.group(1) in known:
-            cited.add(match.group(1))
+        ids = [i for i in _MARKER_SPLIT.split(match.group(1)) if i]
+        if ids and all(i in known for i in ids):
+            cited.update(ids)
             return ""
         return match.group(0)
 

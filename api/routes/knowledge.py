@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -41,15 +42,14 @@ _UPLOAD_BODY: dict[str, Any] = {
              summary="Index JSON entries or an uploaded knowledge file")
 async def index_knowledge(request: Request, kb: KnowledgeDep) -> IndexSummary:
     """Unchanged entries are not re-embedded. A file with any invalid line is rejected whole (400)."""
-    content_type = request.headers.get("content-type", "")
+    content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
         report = await _index_upload(request, kb)
     elif content_type.startswith("application/json"):
         try:
             body = IndexRequest.model_validate_json(await request.body())
         except ValidationError as exc:
-            problems = [f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()]
-            raise ApiError(422, "invalid_request", "; ".join(problems)) from exc
+            raise RequestValidationError(exc.errors()) from exc
         report = await run_in_threadpool(kb.index_rows, body.entries, source=body.source, prune=body.prune)
     else:
         raise ApiError(415, "unsupported_media_type", "send application/json entries or a multipart/form-data file")

@@ -349,3 +349,21 @@ def test_deleted_entry_is_no_longer_cited(seeded: TestClient) -> None:
     seeded.delete("/v1/knowledge/ship-001")
 
     assert "ship-001" not in [c["id"] for c in seeded.post("/v1/drafts", json=ask).json()["citations"]]
+
+
+def test_json_content_type_is_matched_case_insensitively(client: TestClient) -> None:
+    body = '{"entries": [{"id": "x-1", "question": "在吗", "answer": "在的", "locale": "zh"}]}'
+    response = client.post("/v1/knowledge", content=body.encode(), headers={"content-type": "Application/JSON"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["added"] == 1
+
+
+def test_invalid_json_body_lists_each_problem(client: TestClient) -> None:
+    response = client.post("/v1/knowledge", json={"entries": [], "prune": "maybe"})
+
+    message = assert_error(response, 422, "invalid_request")
+    problems = response.json()["error"]["problems"]
+    assert len(problems) == 2
+    assert any(p.startswith("entries") for p in problems) and any(p.startswith("prune") for p in problems)
+    assert problems[0] in message

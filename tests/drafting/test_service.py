@@ -8,11 +8,13 @@ import pytest
 
 from drafting.llm.base import UpstreamError
 from drafting.models import DraftRequest
-from drafting.service import TEMPLATE_PROVIDER
+from drafting.service import TEMPLATE_PROVIDER, DraftService
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
+from knowledge.retrieval import Retriever
+from knowledge.store import ChromaStore
 from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, MakeService
-from tests.fakes import ScriptedChatModel
+from tests.fakes import HashingEmbedder, ScriptedChatModel
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 BOTH = "我的快递还没到，支持七天无理由退货吗"  # retrieves ret-001 (best) and ship-001
@@ -193,6 +195,22 @@ def test_only_the_sources_the_reply_cites_are_citations(make_service: MakeServic
     assert "ret-001" in chat.prompts[0][1]  # it was a source, just not cited
 
 
+@pytest.mark.parametrize("marker", ["[ship-001, ret-001]", "【ship-001，ret-001】", "[ret-001; ship-001]"])
+def test_a_marker_naming_several_sources_cites_each(make_service: MakeService, marker: str) -> None:
+    chat = ScriptedChatModel(f"亲，物流可能延迟，签收后7天内也可以退货{marker}。")
+    draft = make_service(chat).draft(ask(BOTH))
+
+    assert draft.draft == "亲，物流可能延迟，签收后7天内也可以退货。"
+    assert {c.id for c in draft.citations} == {"ret-001", "ship-001"}
+
+
+def test_a_marker_with_an_unknown_id_stays_in_the_text(make_service: MakeService) -> None:
+    chat = ScriptedChatModel("亲，请稍等 [ship-001, note-9]。")
+    draft = make_service(chat).draft(ask(BOTH))
+
+    assert "[ship-001, note-9]" in draft.draft
+
+
 def test_a_reply_citing_nothing_cites_every_source(make_service: MakeService) -> None:
     chat = ScriptedChatModel("亲，已为您查询，请耐心等待。")
     draft = make_service(chat).draft(ask(BOTH))
@@ -279,3 +297,22 @@ def test_latency_is_measured(make_service: MakeService) -> None:
         draft = make_service(chat).draft(ask("Where is my parcel?"))
         assert draft.latency_ms >= 0
         assert isinstance(draft.latency_ms, float)
+
+
+def test_only_announcements_retrieved_are_each_shown_once_in_score_order(
+    fake_embedder: HashingEmbedder, store: ChromaStore, indexer: Indexer
+) -> None:
+    window = {"valid_from": "2026-06-01T00:00:00+08:00", "valid_until": "2026-06-20T00:00:00+08:00"}
+    indexer.index([
+        Entry.model_validate({"id": "ann-a", "kind": "announcement", "locale": "zh", "title": "快递延迟通知",
+                              "question": "快递延迟了吗", "answer": "华东地区快递延迟一到两天。", **window}),
+        Entry.model_validate({"id": "ann-b", "kind": "announcement", "locale": "zh", "title": "仓库盘点",
+                              "question": "仓库盘点", "answer": "仓库盘点期间暂停发货。", **window}),
+    ])
+    retriever = Retriever(fake_embedder, store, thresholds={"zh": 0.05}, top_k=4)
+    draft = DraftService(retriever, clock=lambda: IN_SALE).draft(ask("快递延迟了吗，仓库还发货吗"))
+
+    assert [c.id for c in draft.citations] == [h.id for h in sorted(draft.citations, key=lambda c: -c.score)]
+    assert {c.id for c in draft.citations} == {"ann-a", "ann-b"}
+    assert draft.draft.count("华东地区快递延迟一到两天。") == 1
+    assert draft.draft.count("仓库盘点期间暂停发货。") == 1
