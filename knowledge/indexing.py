@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from knowledge.embedders.base import Embedder
-from knowledge.models import EmbedMode, Entry
+from knowledge.models import EmbedMode, Entry, facet_mode
 from knowledge.store import EntryFilter, StoredEntry, VectorStore
 
 
@@ -54,22 +54,24 @@ class Indexer:
         return report
 
     def _embed(self, entries: list[Entry], stored: dict[str, tuple[str, str]]) -> tuple[list[StoredEntry], int]:
-        """Reuse stored vectors where the embedded texts are unchanged; embed each distinct new text once."""
-        reusable = [e.key for e in entries if stored.get(e.key, ("", ""))[1] == e.text_hash()]
-        reused = self._store.vectors(reusable)
+        """Reuse the stored vector of any facet whose text is unchanged; embed each distinct new text once."""
+        known: dict[tuple[str, str], list[float]] = {
+            (facet_mode(facet), text): vector
+            for facet, text, vector in self._store.vectors([e.key for e in entries if e.key in stored])
+        }
         wanted: dict[EmbedMode, set[str]] = {"query": set(), "passage": set()}
         for e in entries:
-            if e.key not in reused:
-                for mode, text in e.facets().values():
+            for mode, text in e.facets().values():
+                if (mode, text) not in known:
                     wanted[mode].add(text)
-        fresh: dict[tuple[str, str], list[float]] = {}
         for mode, texts in wanted.items():
             ordered = sorted(texts, key=len)  # similar lengths batch with less padding
             embed = self._embedder.embed_queries if mode == "query" else self._embedder.embed_passages
             if ordered:
-                fresh.update({(mode, t): v.tolist() for t, v in zip(ordered, embed(ordered), strict=True)})
-        items = []
-        for e in entries:
-            vectors = reused.get(e.key) or {f: fresh[(mode, text)] for f, (mode, text) in e.facets().items()}
-            items.append(StoredEntry(e, e.content_hash(), e.text_hash(), vectors))
+                known.update({(mode, t): v.tolist() for t, v in zip(ordered, embed(ordered), strict=True)})
+        items = [
+            StoredEntry(e, e.content_hash(), e.text_hash(),
+                        {facet: known[(mode, text)] for facet, (mode, text) in e.facets().items()})
+            for e in entries
+        ]
         return items, sum(len(t) for t in wanted.values())

@@ -32,6 +32,7 @@ class Entry(BaseModel):
     platform: Platform = "any"
     locale: Locale
     tags: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # other ways buyers ask this question; each is matched like the question
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     source: str = "api"
@@ -48,6 +49,15 @@ class Entry(BaseModel):
     def _split_tags(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(t.strip() for t in value.replace("|", ",").split(",") if t.strip())
+        return value
+
+    @field_validator("examples", mode="before")
+    @classmethod
+    def _split_examples(cls, value: object) -> object:
+        if isinstance(value, str):  # CSV cells: one example per `|`-separated part
+            value = value.split("|")
+        if isinstance(value, list | tuple):
+            return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
         return value
 
     @model_validator(mode="after")
@@ -72,8 +82,14 @@ class Entry(BaseModel):
         return "\n".join(part for part in (self.title, self.question, self.answer) if part)
 
     def facets(self) -> dict[str, tuple[EmbedMode, str]]:
-        """Each entry is embedded twice: its question as a query (buyer questions match it best), and as a passage."""
-        return {"q": ("query", self.question or self.title), "a": ("passage", self.embedding_text())}
+        """The question and each example are embedded as queries (buyer messages match them best); the whole
+        entry as a passage."""
+        facets: dict[str, tuple[EmbedMode, str]] = {
+            "q": ("query", self.question or self.title), "a": ("passage", self.embedding_text()),
+        }
+        for n, example in enumerate(self.examples):
+            facets[f"x{n}"] = ("query", example)
+        return facets
 
     def text_hash(self) -> str:
         return _sha(json.dumps(self.facets(), sort_keys=True, ensure_ascii=False))
@@ -87,6 +103,11 @@ class Entry(BaseModel):
         if self.valid_from and moment < self.valid_from:
             return False
         return not (self.valid_until and moment >= self.valid_until)
+
+
+def facet_mode(facet: str) -> EmbedMode:
+    """How a stored facet was embedded: the `a` facet as a passage, the question and examples as queries."""
+    return "passage" if facet == "a" else "query"
 
 
 def _sha(text: str) -> str:

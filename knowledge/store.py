@@ -23,6 +23,7 @@ NO_START = 0.0
 NO_END = 4_102_444_800.0  # 2100-01-01: an entry without valid_until never expires before this
 ANCHOR = "a"
 _BATCH = 1000
+_FACETS_PER_HIT = 8  # an entry may match through several facets; fetch enough records for k distinct entries
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ class VectorStore(Protocol):
         """(content_hash, text_hash) of the stored keys among `keys`."""
         ...
 
-    def vectors(self, keys: Sequence[str]) -> dict[str, dict[str, builtins.list[float]]]:
-        """key -> facet -> vector, for the stored keys among `keys`."""
+    def vectors(self, keys: Sequence[str]) -> builtins.list[tuple[str, str, builtins.list[float]]]:
+        """(facet, embedded text, vector) of every stored facet of `keys`."""
         ...
 
     def keys(self, flt: EntryFilter) -> builtins.list[str]: ...
@@ -113,6 +114,7 @@ class ChromaStore:
             )
 
     def upsert(self, items: Sequence[StoredEntry]) -> None:
+        """Write every facet, then drop facets an entry no longer has (e.g. a removed example)."""
         rows = [(item, facet, vec) for item in items for facet, vec in sorted(item.vectors.items())]
         for start in range(0, len(rows), _BATCH):  # chroma caps the size of one write
             chunk = rows[start:start + _BATCH]
@@ -123,18 +125,25 @@ class ChromaStore:
                 documents=[item.entry.facets()[facet][1] for item, facet, _ in chunk],
                 metadatas=[_metadata(item, facet) for item, facet, _ in chunk],
             )
+        keys = [item.entry.key for item in items]
+        current = {_record_id(item.entry.key, facet) for item, facet, _ in rows}
+        for start in range(0, len(keys), _BATCH):
+            got = self._call(self._col.get, where={"key": {"$in": keys[start:start + _BATCH]}}, include=[])
+            stale = [i for i in got["ids"] if i not in current]
+            if stale:
+                self._call(self._col.delete, ids=stale)
 
     def fingerprints(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
         got = self._anchors(keys, ["metadatas"])
         return {m["key"]: (m["content_hash"], m["text_hash"]) for m in got["metadatas"]}
 
-    def vectors(self, keys: Sequence[str]) -> dict[str, dict[str, builtins.list[float]]]:
-        if not keys:
-            return {}
-        got = self._call(self._col.get, where={"key": {"$in": list(keys)}}, include=["metadatas", "embeddings"])
-        found: dict[str, dict[str, list[float]]] = {}
-        for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
-            found.setdefault(meta["key"], {})[meta["facet"]] = [float(x) for x in vec]
+    def vectors(self, keys: Sequence[str]) -> builtins.list[tuple[str, str, builtins.list[float]]]:
+        found: list[tuple[str, str, list[float]]] = []
+        for start in range(0, len(keys), _BATCH):
+            got = self._call(self._col.get, where={"key": {"$in": list(keys[start:start + _BATCH])}},
+                             include=["metadatas", "documents", "embeddings"])
+            for meta, doc, vec in zip(got["metadatas"], got["documents"], got["embeddings"], strict=True):
+                found.append((meta["facet"], doc, [float(x) for x in vec]))
         return found
 
     def keys(self, flt: EntryFilter) -> builtins.list[str]:
@@ -161,7 +170,7 @@ class ChromaStore:
         got = self._call(
             self._col.query,
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-            n_results=k * 2, where=_where(flt), include=["metadatas", "distances"],
+            n_results=k * _FACETS_PER_HIT, where=_where(flt), include=["metadatas", "distances"],
         )
         best: dict[str, Hit] = {}
         for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True):

@@ -38,7 +38,7 @@ def test_vectors_are_the_question_as_query_and_the_passage(indexer: Indexer, sto
 
     indexer.index([entry])
 
-    stored = store.vectors([entry.key])[entry.key]
+    stored = {facet: vector for facet, _, vector in store.vectors([entry.key])}
     assert sorted(stored) == ["a", "q"]
     np.testing.assert_allclose(stored["q"], fake_embedder.embed_queries([entry.question])[0], atol=1e-6)
     np.testing.assert_allclose(stored["a"], fake_embedder.embed_passages([entry.embedding_text()])[0], atol=1e-6)
@@ -108,8 +108,8 @@ def test_changing_the_answer_re_embeds_the_entry(indexer: Indexer, store: Chroma
     report = indexer.index([changed, make_entry(**EN)])
 
     assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
-    assert report.embedded == 2 == fake_embedder.embedded  # both facets of the one changed entry
-    stored = store.vectors([changed.key])[changed.key]
+    assert report.embedded == 1 == fake_embedder.embedded  # the passage; the unchanged question keeps its vector
+    stored = {facet: vector for facet, _, vector in store.vectors([changed.key])}
     np.testing.assert_allclose(stored["a"], fake_embedder.embed_passages([changed.embedding_text()])[0], atol=1e-6)
     assert store.get([changed.key])[0].answer == changed.answer
 
@@ -125,7 +125,7 @@ def test_prune_removes_entries_gone_from_their_source_only(indexer: Indexer, sto
     assert (report.unchanged, report.deleted, report.embedded) == (1, 2, 0)
     assert report.sources == ["faq.jsonl"]
     assert sorted(store.keys(EntryFilter())) == ["ann-1@zh", "ship-001@zh"]
-    assert store.vectors(["ship-001@en", "invoice-001@zh"]) == {}
+    assert store.vectors(["ship-001@en", "invoice-001@zh"]) == []
 
 
 def test_prune_with_no_entries_empties_the_source(indexer: Indexer, store: ChromaStore) -> None:

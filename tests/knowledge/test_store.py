@@ -136,7 +136,7 @@ def test_delete_removes_every_facet(filled: ChromaStore, fake_embedder: HashingE
 
     filled.delete(["ship-001@zh", "no-such@zh"])
 
-    assert filled.vectors(["ship-001@zh"]) == {}
+    assert filled.vectors(["ship-001@zh"]) == []
     assert filled.fingerprints(["ship-001@zh"]) == {}
     assert "ship-001@zh" not in [h.entry.key for h in filled.query(vector, 8, EntryFilter())]
     assert filled.count() == 7
@@ -148,8 +148,10 @@ def test_fingerprints_and_vectors_only_report_stored_keys(filled: ChromaStore) -
     entry = make_entry()
 
     assert filled.fingerprints([entry.key, "nope@en"]) == {entry.key: (entry.content_hash(), entry.text_hash())}
-    assert filled.fingerprints([]) == {} and filled.vectors([]) == {}
-    assert {len(v) for v in filled.vectors([entry.key])[entry.key].values()} == {256}
+    assert filled.fingerprints([]) == {} and filled.vectors([]) == []
+    assert sorted(f for f, _, _ in filled.vectors([entry.key])) == ["a", "q"]
+    assert {len(v) for _, _, v in filled.vectors([entry.key])} == {256}
+    assert {t for _, t, _ in filled.vectors([entry.key])} == {entry.question, entry.embedding_text()}
 
 
 def test_reopening_with_another_embedder_is_refused(tmp_path: Path, filled: ChromaStore) -> None:
