@@ -23,8 +23,8 @@ class Settings(BaseSettings):
 
     shop_name: str = "晴川家居 Qingchuan Home"
     top_k: int = Field(default=4, ge=1, le=20)
-    threshold_zh: float = Field(default=0.88, ge=-1.0, le=1.0)
-    threshold_en: float = Field(default=0.87, ge=-1.0, le=1.0)
+    threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)
+    threshold_en: float = Field(default=0.88, ge=-1.0, le=1.0)
 
     llm: str = "template"  # template | openai | deepseek | qwen | vllm | ollama
     llm_base_url: str | None = None
