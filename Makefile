@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DRAFTDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint typecheck contracts pytest install install-dev index clean
+.PHONY: run test lint typecheck contracts pytest install install-dev index clean eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,21 @@ pytest: install-dev
 	$(BIN)/pytest
 
 test: lint typecheck contracts pytest
+
+# `make eval`: the shared dev data into runs/data, then both pipelines on the promo cases (sample KB) and on
+# Bitext dev (its KB); a report per run in runs/<dataset>-<pipeline>/. EVAL_BITEXT_LIMIT= (empty) runs all cases.
+EVAL_DATA := runs/data
+EVAL_BITEXT_LIMIT ?= 1000
+EVAL_PIPELINES ?= draftdesk baseline
+
+eval: install
+	$(BIN)/draftdesk eval prepare --out $(EVAL_DATA)
+	set -e; for p in $(EVAL_PIPELINES); do \
+	  $(BIN)/draftdesk eval run eval/datasets/promo_cases.jsonl --kb knowledge/sample_kb \
+	    --pipeline $$p --out runs/promo-$$p; \
+	  $(BIN)/draftdesk eval run $(EVAL_DATA)/bitext_en_dev.jsonl --kb $(EVAL_DATA)/kb_en.jsonl \
+	    $(if $(EVAL_BITEXT_LIMIT),--limit $(EVAL_BITEXT_LIMIT)) --pipeline $$p --out runs/bitext_en_dev-$$p; \
+	done
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -18,7 +18,7 @@ _ZH_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[a-z0-9]+")
 
 def embedding_cosine(embedder: Embedder, draft: str, reference: str) -> MetricResult:
     """Both texts are embedded as queries: they play the same role, so neither gets the passage prefix."""
-    name = "embedding_similarity"
+    name = "similarity"
     missing = _missing(name, draft, reference)
     if missing:
         return missing
@@ -42,7 +42,7 @@ def rouge_l_f1(draft: str, reference: str, locale: str) -> MetricResult:
     """F1 of the longest common subsequence: of characters for zh, of lower-cased words for en."""
     from rouge_score import rouge_scorer  # type: ignore[import-untyped]  # lazy: it imports nltk
 
-    name = "rouge_l"
+    name = "rougeL"
     missing = _missing(name, draft, reference)
     if missing:
         return missing

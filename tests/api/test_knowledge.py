@@ -68,7 +68,7 @@ def test_reindexing_is_incremental(client: TestClient) -> None:
     body = client.post("/v1/knowledge", json={"entries": changed}).json()
 
     assert (body["added"], body["updated"], body["unchanged"], body["deleted"]) == (0, 2, 3, 0)
-    assert body["embedded"] == 2  # both facets of the one entry whose text changed; tags alone embed nothing
+    assert body["embedded"] == 1  # the changed passage; its question and the tags-only change embed nothing
     en = client.get("/v1/knowledge/ship-001", params={"locale": "en"}).json()["entries"][0]
     assert en["answer"] == "Orders ship within 48 hours of payment."
 

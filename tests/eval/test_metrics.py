@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval.metrics import LOWER_IS_BETTER, MetricResult, average, case_metrics
+from eval.metrics import CASE_METRIC_NAMES, LOWER_IS_BETTER, MetricResult, average, case_metrics, summarize
 from tests.eval.conftest import make_case, make_sample
 from tests.fakes import HashingEmbedder
 
@@ -31,4 +31,22 @@ def test_every_case_metric_scores_a_sample_with_a_reason() -> None:
 
 
 def test_embedding_similarity_needs_an_embedder() -> None:
-    assert "embedding_similarity" not in {m(make_sample()).name for m in case_metrics()}
+    assert "similarity" not in {m(make_sample()).name for m in case_metrics()}
+
+
+def test_the_listed_names_are_the_case_metrics_names() -> None:
+    assert tuple(m(make_sample()).name for m in case_metrics(HashingEmbedder())) == CASE_METRIC_NAMES
+
+
+def test_a_summary_has_every_mean_and_the_run_level_metrics() -> None:
+    sample = make_sample("亲，非常抱歉让您久等了！", cited=["ship-001"])
+    results = [metric(sample) for metric in case_metrics(HashingEmbedder())]
+
+    summary = {r.name: r.score for r in summarize([sample], [results])}
+    empty = {r.name: r.score for r in summarize([], [])}
+
+    assert list(summary) == list(empty)
+    assert {"mrr", "latency_mean_ms", "escalation_precision", "latency_p95_ms"} <= set(summary)
+    assert "reciprocal_rank" not in summary and summary["mrr"] == summary["hit@1"] == 1.0
+    assert summary["latency_p50_ms"] == summary["latency_mean_ms"] == 12.5
+    assert all(value is None for value in empty.values())

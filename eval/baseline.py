@@ -1,0 +1,53 @@
+"""A naive baseline pipeline to measure draftdesk against: dense top-1 retrieval, answer pasted into one sentence.
+
+No threshold (it always answers, never asks for a human), no announcement ordering or validity window, no LLM.
+It returns a `Draft` like `DraftService.draft`, so the same harness scores both.
+"""
+
+from __future__ import annotations
+
+import time
+
+from drafting.models import Citation, Draft, DraftRequest
+from knowledge.embedders import Embedder
+from knowledge.language import detect_locale
+from knowledge.retrieval import ANSWER_KINDS
+from knowledge.store import EntryFilter, Hit, VectorStore
+from prompts import render
+
+PROVIDER = "baseline"
+_SNIPPET_CHARS = 160
+
+
+class BaselinePipeline:
+    """Embeds the message, takes the store's nearest entry in the message's locale and platform, and pastes it."""
+
+    def __init__(self, embedder: Embedder, store: VectorStore) -> None:
+        self._embedder = embedder
+        self._store = store
+
+    @property
+    def provider(self) -> str:
+        return PROVIDER
+
+    def draft(self, request: DraftRequest) -> Draft:
+        started = time.perf_counter()
+        locale = request.locale or detect_locale(request.message)
+        vector = self._embedder.embed_queries([request.message])[0]
+        flt = EntryFilter(platform=request.platform, locale=locale, kinds=ANSWER_KINDS)
+        hits = self._store.query(vector, 1, flt)
+        top = hits[0] if hits else None
+        text = render(f"baseline.{locale}", entry=top.entry if top else None)
+        return Draft(
+            draft=text, language=locale,  # type: ignore[arg-type]
+            citations=[_citation(top)] if top else [], confidence=min(1.0, max(0.0, top.score)) if top else 0.0,
+            needs_human=False, reasons=[], provider=PROVIDER, degraded=False,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+
+def _citation(hit: Hit) -> Citation:
+    answer = hit.entry.answer
+    snippet = answer if len(answer) <= _SNIPPET_CHARS else answer[:_SNIPPET_CHARS] + "…"
+    return Citation(id=hit.entry.id, title=hit.entry.heading, kind=hit.entry.kind, score=round(hit.score, 4),
+                    snippet=snippet)

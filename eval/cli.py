@@ -1,0 +1,129 @@
+"""`draftdesk eval run | compare | prepare`: the offline evaluation harness on the command line.
+
+Registered on the main CLI as a sub-app; settings come from the root command (`--data-dir`, DRAFTDESK_*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from drafting.llm import build_chat_model
+from drafting.llm.registry import ConfigError
+from drafting.settings import Settings
+from eval import compare, prepare, runner
+from eval.dataset import load_dataset
+from knowledge.embedders import load_embedder
+from knowledge.errors import KnowledgeError
+from prompts import TemplateError
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Offline evaluation: run a dataset, compare two runs, prepare the shared data.",
+                  no_args_is_help=True)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Bad input exits 2, a failing store, model or config exits 1: one `error:` line, never a traceback."""
+    try:
+        return fn()
+    except (KnowledgeError, ConfigError, TemplateError) as exc:
+        _fail(str(exc), 1)
+    except ValueError as exc:  # DatasetError, RunError, GateError, SharedDataError, pydantic's ValidationError
+        _fail(str(exc), 2)
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj if isinstance(ctx.obj, Settings) else _guard(Settings)
+
+
+@app.command("run")
+def run_cmd(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Argument(help="A dataset file (JSONL cases, optional header line).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for results.jsonl, summary.json, report.html.")],
+    kb: Annotated[Path | None, typer.Option(
+        help="Knowledge file or directory, indexed into a fresh store (default: the configured store).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
+    pipeline: Annotated[runner.PipelineName, typer.Option(help="What drafts the replies.")] = (
+        runner.PipelineName.DRAFTDESK),
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Draft a reply to every case, score each, and write the results and an HTML report."""
+    settings = _settings(ctx)
+    cases = _guard(lambda: load_dataset(dataset))  # bad input fails before the model loads
+    if kb is not None and not kb.exists():
+        _fail(f"{kb}: no such knowledge file or directory", 2)
+    _guard(lambda: build_chat_model(settings))
+    embedder = _guard(lambda: load_embedder(settings.embedder, settings.model_cache_dir))
+    options = runner.RunOptions(out_dir=out, pipeline=pipeline, kb=kb, limit=limit, progress=progress)
+    output = _guard(lambda: runner.run(dataset, settings, embedder, options, dataset=cases))
+    typer.echo(f"{cases.name} [{pipeline.value}]: {output.summary['cases']} cases -> {out}")
+    for name, value in output.summary["metrics"].items():
+        typer.echo(f"  {name:<24} {_shown(value)}")
+    typer.echo("wrote " + ", ".join(str(p) for p in output.files))
+
+
+@app.command("compare")
+def compare_cmd(
+    run_a: Annotated[Path, typer.Argument(help="The baseline run directory (A).")],
+    run_b: Annotated[Path, typer.Argument(help="The candidate run directory (B).")],
+    gate: Annotated[Path | None, typer.Option(help="YAML thresholds (min, max, max_regression); exit 1 if breached.")]
+    = None,
+    tolerance: Annotated[float, typer.Option(min=0.0, help="Per-case similarity drop that counts as worse.")] = (
+        compare.DEFAULT_TOLERANCE),
+) -> None:
+    """Per-metric deltas (B − A), the cases that got worse, and an optional gate."""
+    thresholds = _guard(lambda: compare.load_gate(gate)) if gate is not None else None
+    a = _guard(lambda: compare.load_run(run_a))
+    b = _guard(lambda: compare.load_run(run_b))
+    if thresholds is not None:
+        _guard(lambda: compare.check_names(thresholds, a, b))
+    typer.echo(f"{'metric':<24} {'A':>10} {'B':>10} {'B - A':>10}  verdict")
+    for d in compare.metric_deltas(a, b):
+        delta = "" if d.delta is None else f"{d.delta:+.4f}"
+        typer.echo(f"{d.name:<24} {_shown(d.a):>10} {_shown(d.b):>10} {delta:>10}  {d.verdict}")
+    worse = compare.worse_cases(a, b, tolerance)
+    typer.echo(f"\n{len(worse)} of {len(set(a.cases) & set(b.cases))} shared cases got worse"
+               + (":" if worse else "."))
+    for regression in worse:
+        typer.echo(f"  {regression.case_id}: {'; '.join(regression.problems)}")
+    if thresholds is None:
+        return
+    breaches = _guard(lambda: compare.check_gate(thresholds, a, b))
+    if breaches:
+        typer.echo(f"\ngate {gate}: {len(breaches)} threshold(s) breached", err=True)
+        for line in breaches:
+            typer.echo(f"  breached: {line}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"\ngate {gate}: passed")
+
+
+@app.command("prepare")
+def prepare_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the canonical files.")],
+    shared: Annotated[Path | None, typer.Option(
+        help=f"The shared data folder (default: ${prepare.SHARED_DATA_ENV}, else ../shared/data beside the repo).")]
+    = None,
+) -> None:
+    """Write the bitext KB, the zh regulations KB, bitext dev and JDDC zh dev cases (dev splits only)."""
+    source = shared or prepare.default_shared_dir()
+    written = _guard(lambda: prepare.prepare(source, out))
+    for item in written:
+        typer.echo(f"{item.path}\t{item.rows} rows")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)

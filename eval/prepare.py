@@ -1,0 +1,79 @@
+"""Turn the shared public data (../shared/data) into canonical files at run time; they are never committed.
+
+Only the `*_dev` files are read: holdout files are for final evaluation, never for tuning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eval.dataset import Case, Dataset, save_dataset
+from eval.public_data import load_bitext_cases, load_jddc_cases, load_kb_entries
+from eval.runinfo import REPO_ROOT
+
+SHARED_DATA_ENV = "DRAFTDESK_SHARED_DATA"
+DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # ../shared/data beside the checkout
+BITEXT_KB = "kb_en.jsonl"
+ZH_KB = "kb_zh.jsonl"
+BITEXT_DEV = "bitext_en_dev.jsonl"
+JDDC_DEV = "jddc_zh_dev.jsonl"
+
+
+class SharedDataError(ValueError):
+    """The shared data folder is missing or lacks a file we need."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    path: Path
+    rows: int
+
+
+def default_shared_dir() -> Path:
+    return Path(os.environ.get(SHARED_DATA_ENV) or DEFAULT_SHARED_DATA)
+
+
+def prepare(shared: Path, out: Path) -> list[Prepared]:
+    """Writes the bitext KB (kb_en: Bitext answers and ABCD guidelines), the PRC-regulation KB (kb_zh),
+    the Bitext dev cases and the JDDC zh dev cases into `out`, in the formats `draftdesk index` and
+    `draftdesk eval run` read."""
+    sources = {name: shared / name for name in ("kb_en.jsonl", "kb_zh.jsonl", "cases_en_dev.jsonl",
+                                                  "cases_zh_dev.jsonl")}
+    missing = [str(p) for p in sources.values() if not p.is_file()]
+    if missing:
+        raise SharedDataError(f"shared data not found: {', '.join(missing)} (set {SHARED_DATA_ENV} or --shared)")
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        _write_kb(load_kb_entries(sources["kb_en.jsonl"]), out / BITEXT_KB),
+        _write_kb(load_kb_entries(sources["kb_zh.jsonl"]), out / ZH_KB),
+        _write_cases("bitext_en_dev", BITEXT_KB, "Bitext customer-support dev cases (shared data, dev split).",
+                     interleave(load_bitext_cases(sources["cases_en_dev.jsonl"])), out / BITEXT_DEV),
+        _write_cases("jddc_zh_dev", ZH_KB, "JDDC-2019 JD.com buyer turns (shared data, dev split); no gold KB links.",
+                     load_jddc_cases(sources["cases_zh_dev.jsonl"]), out / JDDC_DEV),
+    ]
+
+
+def interleave(cases: list[Case]) -> list[Case]:
+    """Round-robin over intents (first case of each intent, then the second of each...), keeping file order
+    within an intent: the source file is sorted by intent, and this way every prefix (`--limit N`) is a
+    stratified sample instead of the first two intents."""
+    by_intent: dict[str | None, list[Case]] = defaultdict(list)
+    for case in cases:
+        by_intent[case.expected_intent].append(case)
+    rounds = max((len(group) for group in by_intent.values()), default=0)
+    return [group[i] for i in range(rounds) for group in by_intent.values() if i < len(group)]
+
+
+def _write_kb(entries: list[dict[str, Any]], path: Path) -> Prepared:
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries), encoding="utf-8")
+    return Prepared(path, len(entries))
+
+
+def _write_cases(name: str, kb: str, description: str, cases: list[Case], path: Path) -> Prepared:
+    save_dataset(Dataset(name=name, kb=kb, description=description, cases=cases), path)
+    return Prepared(path, len(cases))
