@@ -47,19 +47,22 @@ pytest: install-dev
 test: lint typecheck contracts pytest
 
 # `make eval`: the shared dev data into runs/data, then both pipelines on the promo cases (sample KB) and on
-# Bitext dev (its KB); a report per run in runs/<dataset>-<pipeline>/. EVAL_BITEXT_LIMIT= (empty) runs all cases.
+# Bitext dev, against its KB as found and, for draftdesk, with example questions from the other half of dev;
+# a report per run in runs/<dataset>-<pipeline>[-examples]/. EVAL_BITEXT_LIMIT= (empty) runs all cases.
 EVAL_DATA := runs/data
 EVAL_BITEXT_LIMIT ?= 1000
 EVAL_PIPELINES ?= draftdesk baseline
+EVAL_BITEXT = $(BIN)/draftdesk eval run $(EVAL_DATA)/bitext_en_dev.jsonl $(if $(EVAL_BITEXT_LIMIT),--limit $(EVAL_BITEXT_LIMIT))
 
 eval: install
 	$(BIN)/draftdesk eval prepare --out $(EVAL_DATA)
 	set -e; for p in $(EVAL_PIPELINES); do \
 	  $(BIN)/draftdesk eval run eval/datasets/promo_cases.jsonl --kb knowledge/sample_kb \
 	    --pipeline $$p --out runs/promo-$$p; \
-	  $(BIN)/draftdesk eval run $(EVAL_DATA)/bitext_en_dev.jsonl --kb $(EVAL_DATA)/kb_en.jsonl \
-	    $(if $(EVAL_BITEXT_LIMIT),--limit $(EVAL_BITEXT_LIMIT)) --pipeline $$p --out runs/bitext_en_dev-$$p; \
+	  $(EVAL_BITEXT) --kb $(EVAL_DATA)/kb_en.jsonl --pipeline $$p --out runs/bitext_en_dev-$$p; \
 	done
+	$(EVAL_BITEXT) --kb $(EVAL_DATA)/kb_en_examples.jsonl --pipeline draftdesk --out runs/bitext_en_dev-draftdesk-examples
+	$(BIN)/draftdesk eval compare runs/bitext_en_dev-baseline runs/bitext_en_dev-draftdesk-examples | head -40
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -51,7 +51,12 @@ class Reason(BaseModel):
 class Draft(BaseModel):
     draft: str
     language: Locale
-    citations: list[Citation]
+    citations: list[Citation] = Field(description="The sources the draft is built on, in the order used.")
+    candidates: list[Citation] = Field(
+        default_factory=list,
+        description="The top retrieved entries, best first, including those below the confidence threshold: "
+        "alternatives for the agent, and what retrieval metrics score.",
+    )
     confidence: float = Field(ge=0.0, le=1.0)
     needs_human: bool
     reasons: list[Reason]

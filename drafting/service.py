@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from drafting.llm.base import ChatModel, UpstreamError
@@ -45,23 +46,20 @@ class DraftService:
         found = self._retriever.retrieve(
             request.message, platform=request.platform, locale=locale, at=self._clock()
         )
-        confidence = _confidence(found)
+        done = _Finisher(started, locale, found)
         if not found.confident:
             text = render(f"holding.{locale}", order=request.order)
             reason = Reason(code="low_confidence", message=(
                 f"no knowledge entry matched well enough (best {found.best_score:.3f} < {found.threshold:.3f})"))
-            return self._finish(started, text, locale, [], confidence, TEMPLATE_PROVIDER, [reason], needs_human=True)
+            return done(text, [], TEMPLATE_PROVIDER, [reason], needs_human=True)
         sources = _ordered(found.hits)
         if self._chat is None:
-            text, cited = self._template(request, locale, sources)
-            return self._finish(started, text, locale, cited, confidence, TEMPLATE_PROVIDER, [])
+            return done(*self._template(request, locale, sources), TEMPLATE_PROVIDER)
         try:
-            text, cited = self._complete(self._chat, request, locale, sources)
-            return self._finish(started, text, locale, cited, confidence, self._chat.name, [])
+            return done(*self._complete(self._chat, request, locale, sources), self._chat.name)
         except UpstreamError as exc:
-            text, cited = self._template(request, locale, sources)
             reason = Reason(code="llm_unavailable", message=f"used the template draft: {exc}")
-            return self._finish(started, text, locale, cited, confidence, TEMPLATE_PROVIDER, [reason], degraded=True)
+            return done(*self._template(request, locale, sources), TEMPLATE_PROVIDER, [reason], degraded=True)
 
     def _template(self, request: DraftRequest, locale: str, sources: list[Hit]) -> tuple[str, list[Hit]]:
         notices = [h for h in sources if h.entry.kind == "announcement"]
@@ -88,15 +86,26 @@ class DraftService:
         cited = [h for h in sources if h.entry.id in cited_ids] or sources
         return text, cited
 
-    def _finish(
-        self, started: float, text: str, locale: str, cited: list[Hit], confidence: float, provider: str,
-        reasons: list[Reason], *, needs_human: bool = False, degraded: bool = False,
+
+@dataclass(frozen=True)
+class _Finisher:
+    """Builds the `Draft` for one request: what every path shares (timing, language, confidence, candidates)."""
+
+    started: float
+    locale: str
+    found: Retrieval
+
+    def __call__(
+        self, text: str, cited: list[Hit], provider: str, reasons: list[Reason] | None = None, *,
+        needs_human: bool = False, degraded: bool = False,
     ) -> Draft:
         return Draft(
-            draft=text, language=locale,  # type: ignore[arg-type]
-            citations=[_citation(h) for h in cited], confidence=confidence, needs_human=needs_human,
-            reasons=reasons, provider=provider, degraded=degraded,
-            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            draft=text, language=self.locale,  # type: ignore[arg-type]
+            citations=[_citation(h) for h in cited],
+            candidates=[_citation(h) for h in self.found.candidates],
+            confidence=_confidence(self.found), needs_human=needs_human, reasons=reasons or [],
+            provider=provider, degraded=degraded,
+            latency_ms=round((time.perf_counter() - self.started) * 1000, 2),
         )
 
 

@@ -1,6 +1,8 @@
 """A naive baseline pipeline to measure draftdesk against: dense top-1 retrieval, answer pasted into one sentence.
 
-No threshold (it always answers, never asks for a human), no announcement ordering or validity window, no LLM.
+It matches the message against each entry's text alone (the passage facet, as a LangChain tutorial embeds
+documents): no question or example facets, no threshold (it always answers, never asks for a human), no
+announcement ordering or validity window, no LLM.
 It returns a `Draft` like `DraftService.draft`, so the same harness scores both.
 """
 
@@ -12,10 +14,11 @@ from drafting.models import Citation, Draft, DraftRequest
 from knowledge.embedders import Embedder
 from knowledge.language import detect_locale
 from knowledge.retrieval import ANSWER_KINDS
-from knowledge.store import EntryFilter, Hit, VectorStore
+from knowledge.store import ANCHOR, EntryFilter, Hit, VectorStore
 from prompts import render
 
 PROVIDER = "baseline"
+CANDIDATES = 3  # reported for hit@3; the draft uses the first
 _SNIPPET_CHARS = 160
 
 
@@ -34,13 +37,14 @@ class BaselinePipeline:
         started = time.perf_counter()
         locale = request.locale or detect_locale(request.message)
         vector = self._embedder.embed_queries([request.message])[0]
-        flt = EntryFilter(platform=request.platform, locale=locale, kinds=ANSWER_KINDS)
-        hits = self._store.query(vector, 1, flt)
+        flt = EntryFilter(platform=request.platform, locale=locale, kinds=ANSWER_KINDS, facets=(ANCHOR,))
+        hits = self._store.query(vector, CANDIDATES, flt)
         top = hits[0] if hits else None
         text = render(f"baseline.{locale}", entry=top.entry if top else None)
         return Draft(
             draft=text, language=locale,  # type: ignore[arg-type]
-            citations=[_citation(top)] if top else [], confidence=min(1.0, max(0.0, top.score)) if top else 0.0,
+            citations=[_citation(top)] if top else [], candidates=[_citation(h) for h in hits],
+            confidence=min(1.0, max(0.0, top.score)) if top else 0.0,
             needs_human=False, reasons=[], provider=PROVIDER, degraded=False,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )

@@ -5,6 +5,7 @@ Only the `*_dev` files are read: holdout files are for final evaluation, never f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import defaultdict
@@ -19,6 +20,8 @@ from eval.runinfo import REPO_ROOT
 SHARED_DATA_ENV = "DRAFTDESK_SHARED_DATA"
 DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # ../shared/data beside the checkout
 BITEXT_KB = "kb_en.jsonl"
+BITEXT_KB_EXAMPLES = "kb_en_examples.jsonl"
+EXAMPLES_PER_ENTRY = 30
 ZH_KB = "kb_zh.jsonl"
 BITEXT_DEV = "bitext_en_dev.jsonl"
 JDDC_DEV = "jddc_zh_dev.jsonl"
@@ -39,23 +42,49 @@ def default_shared_dir() -> Path:
 
 
 def prepare(shared: Path, out: Path) -> list[Prepared]:
-    """Writes the bitext KB (kb_en: Bitext answers and ABCD guidelines), the PRC-regulation KB (kb_zh),
-    the Bitext dev cases and the JDDC zh dev cases into `out`, in the formats `draftdesk index` and
-    `draftdesk eval run` read."""
+    """Writes the bitext KB (kb_en: Bitext answers and ABCD guidelines) as found and with example questions
+    (kb_en_examples), the PRC-regulation KB (kb_zh), the Bitext dev cases and the JDDC zh dev cases into `out`,
+    in the formats `draftdesk index` and `draftdesk eval run` read.
+
+    Bitext dev is split in two by a hash of the case id: one half becomes the entries' example questions (as a
+    knowledge owner would add buyer wordings seen before), the other half is evaluated; no message is in both.
+    """
     sources = {name: shared / name for name in ("kb_en.jsonl", "kb_zh.jsonl", "cases_en_dev.jsonl",
                                                   "cases_zh_dev.jsonl")}
     missing = [str(p) for p in sources.values() if not p.is_file()]
     if missing:
         raise SharedDataError(f"shared data not found: {', '.join(missing)} (set {SHARED_DATA_ENV} or --shared)")
     out.mkdir(parents=True, exist_ok=True)
+    kb_en = load_kb_entries(sources["kb_en.jsonl"])
+    example_cases, eval_cases = split_for_examples(load_bitext_cases(sources["cases_en_dev.jsonl"]))
     return [
-        _write_kb(load_kb_entries(sources["kb_en.jsonl"]), out / BITEXT_KB),
+        _write_kb(kb_en, out / BITEXT_KB),
+        _write_kb(with_examples(kb_en, example_cases), out / BITEXT_KB_EXAMPLES),
         _write_kb(load_kb_entries(sources["kb_zh.jsonl"]), out / ZH_KB),
         _write_cases("bitext_en_dev", BITEXT_KB, "Bitext customer-support dev cases (shared data, dev split).",
-                     interleave(load_bitext_cases(sources["cases_en_dev.jsonl"])), out / BITEXT_DEV),
+                     interleave(eval_cases), out / BITEXT_DEV),
         _write_cases("jddc_zh_dev", ZH_KB, "JDDC-2019 JD.com buyer turns (shared data, dev split); no gold KB links.",
                      load_jddc_cases(sources["cases_zh_dev.jsonl"]), out / JDDC_DEV),
     ]
+
+
+def split_for_examples(cases: list[Case]) -> tuple[list[Case], list[Case]]:
+    """(cases whose messages become example questions, cases to evaluate), split by a hash of the case id."""
+    examples: list[Case] = []
+    evaluated: list[Case] = []
+    for case in cases:
+        (examples if hashlib.sha1(case.id.encode()).digest()[0] % 2 == 0 else evaluated).append(case)
+    return examples, evaluated
+
+
+def with_examples(entries: list[dict[str, Any]], cases: list[Case]) -> list[dict[str, Any]]:
+    """Each entry gains up to EXAMPLES_PER_ENTRY messages of the cases that name it as their gold entry."""
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        for entry_id in case.expected_kb_ids:
+            if len(by_id[entry_id]) < EXAMPLES_PER_ENTRY:
+                by_id[entry_id].append(case.message)
+    return [{**e, "examples": by_id[e["id"]]} if by_id.get(e["id"]) else e for e in entries]
 
 
 def interleave(cases: list[Case]) -> list[Case]:

@@ -14,6 +14,7 @@ ANSWER_KINDS = ("faq", "policy", "announcement")  # templates are macros for age
 @dataclass(frozen=True)
 class Retrieval:
     hits: list[Hit]  # best first, all above the threshold
+    candidates: list[Hit]  # the top-k as retrieved, best first, above the threshold or not
     best_score: float  # of the best candidate, even when it fell below the threshold
     threshold: float
 
@@ -39,4 +40,5 @@ class Retriever:
         candidates = self._store.query(vector, self._top_k, flt)
         threshold = self._thresholds.get(locale, min(self._thresholds.values(), default=0.0))
         best = candidates[0].score if candidates else 0.0
-        return Retrieval(hits=[h for h in candidates if h.score >= threshold], best_score=best, threshold=threshold)
+        hits = [h for h in candidates if h.score >= threshold]
+        return Retrieval(hits=hits, candidates=candidates, best_score=best, threshold=threshold)

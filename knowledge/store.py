@@ -48,6 +48,7 @@ class EntryFilter:
     source: str | None = None
     entry_id: str | None = None
     valid_at: datetime | None = None
+    facets: tuple[str, ...] = ()  # match only these facets (e.g. `("a",)`: the passage alone)
 
 
 class VectorStore(Protocol):
@@ -222,6 +223,8 @@ def _where(flt: EntryFilter, facet: str | None = None) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     if facet:
         clauses.append({"facet": facet})
+    elif flt.facets:
+        clauses.append({"facet": {"$in": list(flt.facets)}})
     if flt.platform:
         clauses.append({"platform": {"$in": sorted({flt.platform, "any"})}})
     if flt.locale:

@@ -41,6 +41,12 @@ class Sample:
         """Cited entry ids in the draft's order (its ranking), each once."""
         return list(dict.fromkeys(c.id for c in self.draft.citations))
 
+    @property
+    def ranked_ids(self) -> list[str]:
+        """What retrieval ranked, best first: the draft's candidates, or its citations when it has none."""
+        ranked = self.draft.candidates or self.draft.citations
+        return list(dict.fromkeys(c.id for c in ranked))
+
     def source_texts(self) -> list[str]:
         """Title and text of each cited source: the full text when known, else the citation's snippet."""
         return [f"{c.title}\n{self.sources.get(c.id, c.snippet)}" for c in self.draft.citations]

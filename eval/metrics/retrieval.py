@@ -1,4 +1,4 @@
-"""Retrieval quality from the draft's citations (in the draft's order) against the case's expected entry ids."""
+"""Retrieval quality: the draft's ranked candidates (else its citations) against the case's expected entry ids."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from eval.metrics.base import MetricResult, Sample
 
 
 def hit_at_k(sample: Sample, k: int = 1) -> MetricResult:
-    """1.0 when any expected entry is among the first k citations."""
+    """1.0 when any expected entry is among the first k retrieved."""
     name = f"hit@{k}"
     expected = set(sample.case.expected_kb_ids)
     if not expected:
         return _no_expected(name)
-    top = sample.cited_ids[:k]
+    top = sample.ranked_ids[:k]
     found = [i for i in top if i in expected]
     if found:
         return MetricResult(name, 1.0, f"{', '.join(found)} in the top {k}")
@@ -21,12 +21,12 @@ def hit_at_k(sample: Sample, k: int = 1) -> MetricResult:
 
 
 def recall_at_k(sample: Sample, k: int = 3) -> MetricResult:
-    """The share of expected entries among the first k citations."""
+    """The share of expected entries among the first k retrieved."""
     name = f"recall@{k}"
     expected = set(sample.case.expected_kb_ids)
     if not expected:
         return _no_expected(name)
-    found = expected & set(sample.cited_ids[:k])
+    found = expected & set(sample.ranked_ids[:k])
     missing = expected - found
     reason = f"{len(found)} of {len(expected)} expected in the top {k}"
     if missing:
@@ -35,15 +35,15 @@ def recall_at_k(sample: Sample, k: int = 3) -> MetricResult:
 
 
 def reciprocal_rank(sample: Sample) -> MetricResult:
-    """1/rank of the first expected entry among the citations; 0.0 when none is cited."""
+    """1/rank of the first expected entry among those retrieved; 0.0 when none is."""
     name = "reciprocal_rank"
     expected = set(sample.case.expected_kb_ids)
     if not expected:
         return _no_expected(name)
-    for rank, cited in enumerate(sample.cited_ids, start=1):
-        if cited in expected:
-            return MetricResult(name, 1.0 / rank, f"first expected entry {cited} at rank {rank}")
-    return MetricResult(name, 0.0, f"none of {_ids(expected)} cited ({_ids(sample.cited_ids)})")
+    for rank, entry_id in enumerate(sample.ranked_ids, start=1):
+        if entry_id in expected:
+            return MetricResult(name, 1.0 / rank, f"first expected entry {entry_id} at rank {rank}")
+    return MetricResult(name, 0.0, f"none of {_ids(expected)} retrieved ({_ids(sample.ranked_ids)})")
 
 
 def hit_at_1(sample: Sample) -> MetricResult:

@@ -13,7 +13,7 @@ from knowledge.indexing import Indexer
 from knowledge.models import Entry
 from knowledge.retrieval import Retriever
 from knowledge.store import ChromaStore
-from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, MakeService
+from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService
 from tests.fakes import HashingEmbedder, ScriptedChatModel
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -316,3 +316,21 @@ def test_only_announcements_retrieved_are_each_shown_once_in_score_order(
     assert {c.id for c in draft.citations} == {"ann-a", "ann-b"}
     assert draft.draft.count("华东地区快递延迟一到两天。") == 1
     assert draft.draft.count("仓库盘点期间暂停发货。") == 1
+
+
+def test_candidates_list_what_retrieval_ranked_even_below_the_threshold(
+    fake_embedder: HashingEmbedder, store: ChromaStore, indexer: Indexer
+) -> None:
+    indexer.index([Entry.model_validate(r) for r in ROWS])
+    strict = Retriever(fake_embedder, store, thresholds={"zh": 0.999, "en": 0.999}, top_k=3)
+    draft = DraftService(strict, clock=lambda: AFTER_SALE).draft(ask(BOTH))
+
+    assert draft.needs_human and draft.citations == []
+    assert [c.id for c in draft.candidates][:2] == ["ret-001", "ship-001"]
+    assert [c.score for c in draft.candidates] == sorted((c.score for c in draft.candidates), reverse=True)
+
+
+def test_candidates_include_the_cited_sources(make_service: MakeService) -> None:
+    draft = make_service().draft(ask(BOTH))
+
+    assert {c.id for c in draft.citations} <= {c.id for c in draft.candidates}

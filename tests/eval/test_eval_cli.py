@@ -102,10 +102,15 @@ def test_prepare_writes_canonical_files_from_the_dev_splits(tmp_path: Path) -> N
 
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["bitext_en_dev.jsonl", "jddc_zh_dev.jsonl", "kb_en.jsonl",
-                                                     "kb_zh.jsonl"]
-    assert f"{out / 'bitext_en_dev.jsonl'}\t20 rows" in result.stdout.splitlines()
+                                                     "kb_en_examples.jsonl", "kb_zh.jsonl"]
     bitext = load_dataset(out / "bitext_en_dev.jsonl")
-    assert (bitext.name, bitext.kb, len(bitext.cases)) == ("bitext_en_dev", "kb_en.jsonl", 20)
+    assert (bitext.name, bitext.kb) == ("bitext_en_dev", "kb_en.jsonl")
+    assert 0 < len(bitext.cases) < 20  # the other cases became example questions
+    assert f"{out / 'bitext_en_dev.jsonl'}\t{len(bitext.cases)} rows" in result.stdout.splitlines()
+    with_examples = [json.loads(line) for line in (out / "kb_en_examples.jsonl").read_text("utf-8").splitlines()]
+    examples = {x for row in with_examples for x in row.get("examples", [])}
+    assert len(examples) == 20 - len(bitext.cases)
+    assert not examples & {c.message for c in bitext.cases}  # no evaluated message is an example
     jddc = load_dataset(out / "jddc_zh_dev.jsonl")
     assert [(c.platform, c.locale, c.reference_answer) for c in jddc.cases] == [("jd", "zh", "亲，可以申请售后换新哦")]
     kb_rows = [json.loads(line) for line in (out / "kb_en.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -59,3 +59,13 @@ def test_removing_an_example_removes_its_vector(
     assert (report.updated, report.embedded) == (1, 0)  # every remaining text already has a vector
     assert store.query(query, 1, EntryFilter())[0].score < 0.5
     assert store.count() == 1
+
+
+def test_a_facet_filter_matches_the_passage_alone(
+    fake_embedder: HashingEmbedder, store: ChromaStore, indexer: Indexer
+) -> None:
+    indexer.index([_entry("stop my purchase please")])
+    query = fake_embedder.embed_queries(["stop my purchase please"])[0]
+
+    assert store.query(query, 1, EntryFilter())[0].score > 0.99
+    assert store.query(query, 1, EntryFilter(facets=("a",)))[0].score < 0.5
