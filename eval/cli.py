@@ -58,15 +58,20 @@ def run_cmd(
     pipeline: Annotated[runner.PipelineName, typer.Option(help="What drafts the replies.")] = (
         runner.PipelineName.DRAFTDESK),
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    judge: Annotated[bool, typer.Option(
+        help="Also grade each draft with the configured LLM (DRAFTDESK_LLM) on a rubric; off by default.")] = False,
 ) -> None:
     """Draft a reply to every case, score each, and write the results and an HTML report."""
     settings = _settings(ctx)
     cases = _guard(lambda: load_dataset(dataset))  # bad input fails before the model loads
     if kb is not None and not kb.exists():
         _fail(f"{kb}: no such knowledge file or directory", 2)
-    _guard(lambda: build_chat_model(settings))
+    chat = _guard(lambda: build_chat_model(settings))
+    if judge and chat is None:
+        _fail("--judge needs an LLM: set DRAFTDESK_LLM (and its base URL, key and model)", 2)
     embedder = _guard(lambda: load_embedder(settings.embedder, settings.model_cache_dir))
-    options = runner.RunOptions(out_dir=out, pipeline=pipeline, kb=kb, limit=limit, progress=progress)
+    options = runner.RunOptions(out_dir=out, pipeline=pipeline, kb=kb, limit=limit, progress=progress,
+                                judge=chat if judge else None)
     output = _guard(lambda: runner.run(dataset, settings, embedder, options, dataset=cases))
     typer.echo(f"{cases.name} [{pipeline.value}]: {output.summary['cases']} cases -> {out}")
     for name, value in output.summary["metrics"].items():

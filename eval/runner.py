@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm  # type: ignore[import-untyped]
 
+from drafting.llm import ChatModel
 from drafting.models import Draft, DraftRequest
 from drafting.settings import Settings
 from drafting.wiring import Components, build_components
@@ -25,6 +26,7 @@ from eval import report, runinfo
 from eval.baseline import BaselinePipeline
 from eval.dataset import Case, Dataset, load_dataset
 from eval.metrics import MetricResult, Sample, case_metrics, summarize
+from eval.metrics.judge import LLMJudge
 from knowledge.embedders import Embedder
 from knowledge.store import VectorStore
 
@@ -54,6 +56,7 @@ class RunOptions:
     pipeline: PipelineName = PipelineName.DRAFTDESK
     kb: Path | None = None  # a knowledge file or directory, indexed into a fresh store
     limit: int | None = None  # the first N cases of the file
+    judge: ChatModel | None = None  # grades each draft with the LLM rubric when given
     progress: bool = False
 
 
@@ -118,7 +121,7 @@ def _score_all(
     cases: Sequence[Case], pipeline: Pipeline, store: VectorStore, embedder: Embedder, options: RunOptions,
     label: str,
 ) -> tuple[list[dict[str, Any]], list[Sample], list[list[MetricResult]]]:
-    metrics = case_metrics(embedder)
+    metrics = case_metrics(embedder, LLMJudge(options.judge) if options.judge else None)
     rows: list[dict[str, Any]] = []
     samples: list[Sample] = []
     results: list[list[MetricResult]] = []

@@ -27,8 +27,9 @@ CASE_METRIC_NAMES = (
 )
 
 
-def case_metrics(embedder: Embedder | None = None) -> list[CaseMetric]:
-    """Every per-case metric, in report order; embedding similarity only when an embedder is given."""
+def case_metrics(embedder: Embedder | None = None, judge: CaseMetric | None = None) -> list[CaseMetric]:
+    """Every per-case metric, in report order; embedding similarity only when an embedder is given, and the
+    LLM judge (`eval.metrics.judge.LLMJudge`) only when one is given."""
     metrics: list[CaseMetric] = [
         retrieval.hit_at_1, retrieval.hit_at_3, retrieval.recall_at_1, retrieval.recall_at_3,
         retrieval.reciprocal_rank,
@@ -39,6 +40,8 @@ def case_metrics(embedder: Embedder | None = None) -> list[CaseMetric]:
         similarity.rouge_l, similarity.chrf, groundedness.groundedness, compliance.compliance,
         compliance.must_include, escalation.escalation_agreement, tone.tone, language.language, latency.latency,
     ]
+    if judge is not None:
+        metrics.append(judge)
     return metrics
 
 
