@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +22,25 @@ from tests.fakes import HashingEmbedder
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = ROOT / "knowledge" / "sample_kb"
 MODEL_CACHE = Path(os.environ.get("DRAFTDESK_TEST_MODEL_CACHE", Path.home() / ".cache" / "draftdesk-test" / "models"))
+
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DRAFTDESK_* setting leaks in from the shell, and no test may reach past loopback (servers a test
+    starts itself, such as a Chroma server, listen on 127.0.0.1)."""
+    for name in [n for n in os.environ if n.startswith("DRAFTDESK_")]:
+        monkeypatch.delenv(name)
+    connect = socket.socket.connect
+
+    def loopback_only(self: socket.socket, address: Any) -> None:
+        if self.family == socket.AF_UNIX or (isinstance(address, tuple) and address[0] in _LOOPBACK):
+            return connect(self, address)
+        raise OSError(f"tests must not touch the network (tried {address!r})")
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -18,18 +15,6 @@ from tests.eval.conftest import FIXTURES
 
 # Set so that loading the model would fail loudly: these tests must fail before it is loaded.
 NO_MODEL = {"DRAFTDESK_EMBEDDER": "/nonexistent/model", "DRAFTDESK_LLM": "template"}
-
-
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No DRAFTDESK_* setting leaks in from the shell, and no test may open a network connection."""
-    for name in [n for n in os.environ if n.startswith("DRAFTDESK_")]:
-        monkeypatch.delenv(name)
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        raise OSError(f"tests must not touch the network (tried {address!r})")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def _invoke(*args: str, env: dict[str, str] | None = None) -> Result:
