@@ -48,6 +48,17 @@ class Reason(BaseModel):
     message: str
 
 
+class Violation(BaseModel):
+    rule: str = Field(description="The rule's id in drafting/rules/compliance.yaml.")
+    span: str = Field(description="The offending text, as it appears in the draft.")
+    message: str
+
+
+class Compliance(BaseModel):
+    passed: bool
+    violations: list[Violation] = Field(default_factory=list)
+
+
 class Draft(BaseModel):
     draft: str
     language: Locale
@@ -58,10 +69,16 @@ class Draft(BaseModel):
         "alternatives for the agent, and what retrieval metrics score.",
     )
     confidence: float = Field(ge=0.0, le=1.0)
+    intent: str | None = Field(default=None, description="The buyer's intent (drafting/rules/intents.yaml).")
+    intent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     needs_human: bool
     reasons: list[Reason]
     provider: str
     degraded: bool
     latency_ms: float
+    compliance: Compliance | None = Field(
+        default=None, description="The platform rules the draft was checked against (None: not checked, e.g. the "
+        "eval baseline). The buyer's phone numbers, addresses and ID numbers are already masked with ****.",
+    )
 
 

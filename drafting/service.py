@@ -1,4 +1,4 @@
-"""DraftService: retrieve → render → complete → cite. Every path returns a draft an agent can send."""
+"""DraftService: retrieve → render → complete → check → cite. Every path returns a draft an agent can send."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from drafting.intent import IntentDetector, IntentResult
 from drafting.llm.base import ChatModel, UpstreamError
-from drafting.models import Citation, Draft, DraftRequest, Reason
+from drafting.models import Citation, Compliance, Draft, DraftRequest, Reason
+from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
 from knowledge.language import detect_locale
 from knowledge.models import Entry
 from knowledge.retrieval import Retrieval, Retriever
@@ -29,12 +31,15 @@ def _now() -> datetime:
 class DraftService:
     def __init__(
         self, retriever: Retriever, chat_model: ChatModel | None = None, *,
-        shop_name: str = "", clock: Callable[[], datetime] = _now,
+        shop_name: str = "", clock: Callable[[], datetime] = _now, intents: IntentDetector | None = None,
+        policy: PolicyChecker | None = None,
     ) -> None:
         self._retriever = retriever
         self._chat = chat_model
         self._shop_name = shop_name
         self._clock = clock
+        self._intents = intents
+        self._policy = policy or PolicyChecker(load_rules())
 
     @property
     def provider(self) -> str:
@@ -46,7 +51,8 @@ class DraftService:
         found = self._retriever.retrieve(
             request.message, platform=request.platform, locale=locale, at=self._clock()
         )
-        done = _Finisher(started, locale, found)
+        intent = self._intents.classify(request.message, locale) if self._intents else None
+        done = _Finisher(started, locale, found, intent, screen=lambda text: self._policy.screen(text, request, locale))
         if not found.confident:
             text = render(f"holding.{locale}", order=request.order)
             reason = Reason(code="low_confidence", message=(
@@ -60,6 +66,9 @@ class DraftService:
         except UpstreamError as exc:
             reason = Reason(code="llm_unavailable", message=f"used the template draft: {exc}")
             return done(*self._template(request, locale, sources), TEMPLATE_PROVIDER, [reason], degraded=True)
+        except NonCompliantReply as exc:
+            reason = Reason(code=exc.code, message=f"used the template draft: {exc}")
+            return done(*self._template(request, locale, sources), TEMPLATE_PROVIDER, [reason])
 
     def _template(self, request: DraftRequest, locale: str, sources: list[Hit]) -> tuple[str, list[Hit]]:
         notices = [h for h in sources if h.entry.kind == "announcement"]
@@ -79,12 +88,28 @@ class DraftService:
             "user", locale=locale, sources=[h.entry for h in sources], order=request.order,
             history=request.history, message=request.message,
         )
-        reply = chat.complete(system, user)
+        reply = self._compliant_reply(chat, system, user, request, locale, sources)
         text, cited_ids = _strip_markers(reply, {h.entry.id for h in sources})
         if not text:
             raise UpstreamError("the reply held only citation markers")
         cited = [h for h in sources if h.entry.id in cited_ids] or sources
         return text, cited
+
+    def _compliant_reply(
+        self, chat: ChatModel, system: str, user: str, request: DraftRequest, locale: str, sources: list[Hit]
+    ) -> str:
+        """The model's reply, asked once to repair what breaks a platform rule; `NonCompliantReply` if still broken."""
+        known = {h.entry.id for h in sources}
+        reply = chat.complete(system, user)
+        verdict = self._policy.screen(_strip_markers(reply, known)[0], request, locale)[1]
+        if verdict.passed:
+            return reply
+        repair = render("repair", locale=locale, request=user, draft=reply, violations=verdict.violations)
+        reply = chat.complete(system, repair)
+        verdict = self._policy.screen(_strip_markers(reply, known)[0], request, locale)[1]
+        if not verdict.passed:
+            raise NonCompliantReply(verdict)
+        return reply
 
 
 @dataclass(frozen=True)
@@ -94,18 +119,23 @@ class _Finisher:
     started: float
     locale: str
     found: Retrieval
+    intent: IntentResult | None = None
+    screen: Callable[[str], tuple[str, Compliance]] | None = None  # masks the buyer's PII, checks platform rules
 
     def __call__(
         self, text: str, cited: list[Hit], provider: str, reasons: list[Reason] | None = None, *,
         needs_human: bool = False, degraded: bool = False,
     ) -> Draft:
+        text, compliance = self.screen(text) if self.screen else (text, None)
         return Draft(
             draft=text, language=self.locale,  # type: ignore[arg-type]
             citations=[_citation(h) for h in cited],
             candidates=[_citation(h) for h in self.found.candidates],
             confidence=_confidence(self.found), needs_human=needs_human, reasons=reasons or [],
+            intent=self.intent.intent if self.intent else None,
+            intent_confidence=self.intent.confidence if self.intent else None,
             provider=provider, degraded=degraded,
-            latency_ms=round((time.perf_counter() - self.started) * 1000, 2),
+            latency_ms=round((time.perf_counter() - self.started) * 1000, 2), compliance=compliance,
         )
 
 

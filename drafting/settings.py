@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
 
     shop_name: str = "晴川家居 Qingchuan Home"
+    compliance_rules: Path | None = None  # a team's own compliance.yaml instead of drafting/rules/compliance.yaml
     top_k: int = Field(default=4, ge=1, le=20)
     threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)
     threshold_en: float = Field(default=0.88, ge=-1.0, le=1.0)

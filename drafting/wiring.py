@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drafting.intent import IntentClassifier, load_intent_rules
 from drafting.llm import build_chat_model
+from drafting.policy import PolicyChecker, load_rules
 from drafting.service import DraftService
 from drafting.settings import Settings
 from knowledge.embedders import Embedder, load_embedder
@@ -26,6 +28,8 @@ class Components:
 def build_components(settings: Settings, embedder: Embedder | None = None) -> Components:
     """`embedder` may be passed in (tests, or a process that already loaded one)."""
     chat = build_chat_model(settings)  # fail on bad LLM config before loading anything heavy
+    intent_rules = load_intent_rules()  # and on a bad rules file
+    policy = PolicyChecker(load_rules(settings.compliance_rules))
     embedder = embedder or load_embedder(settings.embedder, settings.model_cache_dir)
     client = open_chroma_client(
         data_dir=None if settings.chroma_host else settings.chroma_dir,
@@ -33,5 +37,6 @@ def build_components(settings: Settings, embedder: Embedder | None = None) -> Co
     )
     store = ChromaStore(client, settings.collection, embedder.model_id)
     retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
-    drafts = DraftService(retriever, chat, shop_name=settings.shop_name)
+    intents = IntentClassifier(embedder, intent_rules)
+    drafts = DraftService(retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy)
     return Components(settings, embedder, store, KnowledgeBase(store, Indexer(embedder, store)), drafts)

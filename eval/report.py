@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 TEMPLATE = "report.html.j2"
 WORST_SHOWN = 50
 _BOUNDED = ("hit@1", "hit@3", "recall@1", "recall@3", "mrr", "similarity", "rougeL", "chrf", "must_include",
-            "escalation_agreement", "escalation_precision", "escalation_recall", "tone", "language_match")
+            "escalation_agreement", "escalation_precision", "escalation_recall", "tone", "language_match",
+            "intent_accuracy")
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,7 @@ def _row(case: Case, draft: Draft, scored: list[MetricResult]) -> dict[str, Any]
         "needs_human": draft.needs_human, "expect_human": case.expect_human,
         "reasons": [r.model_dump(mode="json") for r in draft.reasons], "provider": draft.provider,
         "degraded": draft.degraded, "confidence": draft.confidence, "latency_ms": draft.latency_ms,
+        "intent": draft.intent, "intent_confidence": draft.intent_confidence, "expected_intent": case.expected_intent,
         "metrics": {r.name: {"score": r.score, "reason": r.reason} for r in scored},
     }
 

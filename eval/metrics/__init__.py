@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eval.metrics import compliance, escalation, groundedness, language, latency, retrieval, similarity, tone
+from eval.metrics import compliance, escalation, groundedness, intent, language, latency, retrieval, similarity, tone
 from eval.metrics.base import CaseMetric, MetricResult, Sample, average
 from knowledge.embedders import Embedder
 
@@ -18,12 +18,12 @@ LOWER_IS_BETTER = frozenset({
     "latency_p95_ms",
 })
 # A per-case metric whose mean over a run has a name of its own: the mean reciprocal rank is MRR.
-MEAN_NAMES = {"reciprocal_rank": "mrr", "latency_ms": "latency_mean_ms"}
+MEAN_NAMES = {"reciprocal_rank": "mrr", "intent_match": "intent_accuracy", "latency_ms": "latency_mean_ms"}
 # The names `case_metrics(embedder)` report, in order: a summary lists them all, even over no cases.
 CASE_METRIC_NAMES = (
     "hit@1", "hit@3", "recall@1", "recall@3", "reciprocal_rank", "similarity", "rougeL", "chrf",
     "unsupported_claims", "compliance_violations", "must_include", "escalation_agreement", "tone",
-    "language_match", "latency_ms",
+    "language_match", "intent_match", "latency_ms",
 )
 
 
@@ -38,7 +38,8 @@ def case_metrics(embedder: Embedder | None = None, judge: CaseMetric | None = No
         metrics.append(similarity.EmbeddingSimilarity(embedder))
     metrics += [
         similarity.rouge_l, similarity.chrf, groundedness.groundedness, compliance.compliance,
-        compliance.must_include, escalation.escalation_agreement, tone.tone, language.language, latency.latency,
+        compliance.must_include, escalation.escalation_agreement, tone.tone, language.language,
+        intent.intent_match, latency.latency,
     ]
     if judge is not None:
         metrics.append(judge)

@@ -52,9 +52,9 @@ class Sample:
         return [f"{c.title}\n{self.sources.get(c.id, c.snippet)}" for c in self.draft.citations]
 
     def policy_violations(self) -> list[str]:
-        """Violations given to the sample, then any a future `Draft.violations` field carries."""
-        carried = getattr(self.draft, "violations", None) or []
-        return [*self.violations, *(str(v) for v in carried)]
+        """Violations given to the sample, then those the drafting policy checker reported on the draft."""
+        checked = self.draft.compliance.violations if self.draft.compliance else []
+        return [*self.violations, *(f"{v.rule}: {v.span}" for v in checked)]
 
 
 class CaseMetric(Protocol):

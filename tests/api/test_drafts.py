@@ -21,8 +21,10 @@ def test_draft_has_every_field(seeded: TestClient) -> None:
     body = response.json()
     assert set(body) == {
         "draft", "language", "citations", "confidence", "needs_human", "reasons", "provider", "degraded", "latency_ms",
+        "candidates", "compliance", "intent", "intent_confidence",
     }
     assert body["language"] == "zh"
+    assert body["intent"] == "logistics" and 0.0 < body["intent_confidence"] <= 1.0
     assert "日常订单一般在付款后48小时内发出" in body["draft"]
     assert body["needs_human"] is False
     assert body["degraded"] is False

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from drafting.models import Draft
-from eval.metrics.base import Sample
 from eval.metrics.compliance import compliance, must_include, required_phrase_share, violation_count
-from tests.eval.conftest import make_case, make_draft, make_sample
+from tests.eval.conftest import make_case, make_sample
 
 
 def test_forbidden_phrases_are_found_case_insensitively_in_both_languages() -> None:
@@ -41,21 +37,6 @@ def test_the_sample_brings_the_case_phrases_and_the_runners_violations() -> None
         locale="en", must_not_include=["here is your coupon"]), violations=["coupon_promise"])
 
     assert compliance(sample).score == 2.0
-
-
-class _CheckedDraft(Draft):
-    """What a draft may look like once the drafting policy checker reports violations on it."""
-
-    violations: list[str] = Field(default_factory=list)
-
-
-def test_violations_carried_by_the_draft_itself_are_counted() -> None:
-    base = make_draft("保证明天到！")
-    draft = _CheckedDraft(**base.model_dump(), violations=["unsupported_promise"])
-
-    result = compliance(Sample(make_case(), draft))
-
-    assert (result.score, result.reason) == (1.0, "policy: unsupported_promise")
 
 
 def test_required_phrases_share() -> None:

@@ -34,3 +34,17 @@ def test_without_candidates_the_citations_are_the_ranking() -> None:
     sample = Sample(make_case(), make_draft("亲", ["ret-001", "ship-001"]))
 
     assert reciprocal_rank(sample).score == 0.5
+
+
+def test_compliance_metric_counts_the_policy_checkers_violations() -> None:
+    from drafting.models import Compliance, Violation
+    from eval.metrics.compliance import compliance
+
+    checked = Compliance(passed=False, violations=[
+        Violation(rule="off_platform_contact", span="加我微信", message="不得引导买家离开平台"),
+    ])
+    draft = make_draft("亲，加我微信聊。").model_copy(update={"compliance": checked})
+    result = compliance(Sample(make_case(), draft))
+
+    assert result.score == 1
+    assert "off_platform_contact" in result.reason
