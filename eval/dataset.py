@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drafting.models import MAX_MESSAGE_CHARS, DraftRequest, Turn
+from knowledge.loaders import json_objects
 from knowledge.models import Locale
 
 CasePlatform = Literal["taobao", "pdd", "jd", "amazon"]
@@ -100,16 +101,11 @@ def load_dataset(path: Path) -> Dataset:
     header = DatasetHeader(name=path.stem)
     cases: list[Case] = []
     problems: list[str] = []
-    seen_row = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = _json_object(line, number, problems)
-        is_first, seen_row = not seen_row, True
-        if row is None:
-            continue
+    lines = text.splitlines()
+    first_line = next((n for n, line in enumerate(lines, start=1) if line.strip()), 0)
+    for number, row in json_objects(lines, problems):
         if HEADER_KEY in row:
-            if is_first:
+            if number == first_line:
                 header = _header(row, number, problems) or header
             else:
                 problems.append(f"line {number}: a dataset header may only be the first line")
@@ -132,18 +128,6 @@ def save_dataset(dataset: Dataset, path: Path) -> Path:
     lines += [json.dumps(c.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False) for c in dataset.cases]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def _json_object(line: str, number: int, problems: list[str]) -> dict[str, Any] | None:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        problems.append(f"line {number}: invalid JSON ({exc.msg})")
-        return None
-    if not isinstance(row, dict):
-        problems.append(f"line {number}: expected a JSON object")
-        return None
-    return row
 
 
 def _header(row: dict[str, Any], number: int, problems: list[str]) -> DatasetHeader | None:

@@ -7,7 +7,6 @@ keep `*_holdout.jsonl` for final evaluation, never for tuning or tests.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from eval.dataset import Case, DatasetError
+from knowledge.loaders import json_objects
 from knowledge.models import Entry
 
 BITEXT_SOURCE = "bitext"
@@ -105,18 +105,7 @@ def _entry_dict(row: dict[str, Any]) -> dict[str, Any]:
 def _rows(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """JSON objects with their line numbers; bad lines go to `problems`, which the caller raises."""
     with path.open(encoding="utf-8-sig") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {number}: invalid JSON ({exc.msg})")
-                continue
-            if isinstance(row, dict):
-                yield number, row
-            else:
-                problems.append(f"line {number}: expected a JSON object")
+        yield from json_objects(lines, problems)
 
 
 def _collect(fields: dict[str, Any], number: int, cases: list[Case], problems: list[str]) -> None:

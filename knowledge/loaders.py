@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +70,10 @@ def parse_entries(rows: Iterable[dict[str, Any]], source: str) -> list[Entry]:
     return entries
 
 
-def _jsonl(text: str, source: str) -> list[Entry]:
-    problems: list[str] = []
-    entries: list[Entry] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+def json_objects(lines: Iterable[str], problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON objects of JSONL lines with their line numbers. Blank lines are skipped; a line that is not a JSON
+    object goes to `problems` instead, and the caller decides whether to raise."""
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -81,9 +81,16 @@ def _jsonl(text: str, source: str) -> list[Entry]:
         except json.JSONDecodeError as exc:
             problems.append(f"line {number}: invalid JSON ({exc.msg})")
             continue
-        if not isinstance(row, dict):
+        if isinstance(row, dict):
+            yield number, row
+        else:
             problems.append(f"line {number}: expected a JSON object")
-            continue
+
+
+def _jsonl(text: str, source: str) -> list[Entry]:
+    problems: list[str] = []
+    entries: list[Entry] = []
+    for number, row in json_objects(text.splitlines(), problems):
         _collect(row, f"line {number}", source, entries, problems)
     if problems:
         raise InvalidFileError(source, problems)
