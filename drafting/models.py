@@ -7,8 +7,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge.models import Locale
+from knowledge.store import Hit
 
 MAX_MESSAGE_CHARS = 4000
+SNIPPET_CHARS = 160
 
 
 class Turn(BaseModel):
@@ -41,6 +43,13 @@ class Citation(BaseModel):
     kind: str
     score: float
     snippet: str
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> Citation:
+        answer = hit.entry.answer
+        snippet = answer if len(answer) <= SNIPPET_CHARS else answer[:SNIPPET_CHARS] + "…"
+        return cls(id=hit.entry.id, title=hit.entry.heading, kind=hit.entry.kind, score=round(hit.score, 4),
+                   snippet=snippet)
 
 
 class Reason(BaseModel):

@@ -13,7 +13,6 @@ from drafting.llm.base import ChatModel, UpstreamError
 from drafting.models import Citation, Compliance, Draft, DraftRequest, Reason
 from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
 from knowledge.language import detect_locale
-from knowledge.models import Entry
 from knowledge.retrieval import Retrieval, Retriever
 from knowledge.store import Hit
 from prompts import render
@@ -21,7 +20,6 @@ from prompts import render
 TEMPLATE_PROVIDER = "template"
 # "亲" only with its punctuation: bare, it starts words such as 亲自 or 亲爱的
 _SALUTATION = re.compile(r"^\s*(亲{1,2}[，,～~！!]|(hi|hello)( there)?[,!]?\s|dear customer[,!]?\s)", re.I)
-_SNIPPET_CHARS = 160
 
 
 def _now() -> datetime:
@@ -129,8 +127,8 @@ class _Finisher:
         text, compliance = self.screen(text) if self.screen else (text, None)
         return Draft(
             draft=text, language=self.locale,  # type: ignore[arg-type]
-            citations=[_citation(h) for h in cited],
-            candidates=[_citation(h) for h in self.found.candidates],
+            citations=[Citation.from_hit(h) for h in cited],
+            candidates=[Citation.from_hit(h) for h in self.found.candidates],
             confidence=_confidence(self.found), needs_human=needs_human, reasons=reasons or [],
             intent=self.intent.intent if self.intent else None,
             intent_confidence=self.intent.confidence if self.intent else None,
@@ -147,12 +145,6 @@ def _ordered(hits: list[Hit]) -> list[Hit]:
 def _confidence(found: Retrieval) -> float:
     """0.5 at the threshold, 1.0 at +0.1 above it: e5 cosines live in a narrow band."""
     return round(min(1.0, max(0.0, 0.5 + (found.best_score - found.threshold) * 5)), 3)
-
-
-def _citation(hit: Hit) -> Citation:
-    e: Entry = hit.entry
-    snippet = e.answer if len(e.answer) <= _SNIPPET_CHARS else e.answer[:_SNIPPET_CHARS] + "…"
-    return Citation(id=e.id, title=e.heading, kind=e.kind, score=round(hit.score, 4), snippet=snippet)
 
 
 _MARKER = re.compile(r"\s*[\[【]([^\[\]【】]{1,400})[\]】]")

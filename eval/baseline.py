@@ -14,12 +14,11 @@ from drafting.models import Citation, Draft, DraftRequest
 from knowledge.embedders import Embedder
 from knowledge.language import detect_locale
 from knowledge.retrieval import ANSWER_KINDS
-from knowledge.store import ANCHOR, EntryFilter, Hit, VectorStore
+from knowledge.store import ANCHOR, EntryFilter, VectorStore
 from prompts import render
 
 PROVIDER = "baseline"
 CANDIDATES = 3  # reported for hit@3; the draft uses the first
-_SNIPPET_CHARS = 160
 
 
 class BaselinePipeline:
@@ -43,15 +42,10 @@ class BaselinePipeline:
         text = render(f"baseline.{locale}", entry=top.entry if top else None)
         return Draft(
             draft=text, language=locale,  # type: ignore[arg-type]
-            citations=[_citation(top)] if top else [], candidates=[_citation(h) for h in hits],
+            citations=[Citation.from_hit(top)] if top else [], candidates=[Citation.from_hit(h) for h in hits],
             confidence=min(1.0, max(0.0, top.score)) if top else 0.0,
             needs_human=False, reasons=[], provider=PROVIDER, degraded=False,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
 
-def _citation(hit: Hit) -> Citation:
-    answer = hit.entry.answer
-    snippet = answer if len(answer) <= _SNIPPET_CHARS else answer[:_SNIPPET_CHARS] + "…"
-    return Citation(id=hit.entry.id, title=hit.entry.heading, kind=hit.entry.kind, score=round(hit.score, 4),
-                    snippet=snippet)
