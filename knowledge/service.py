@@ -35,7 +35,8 @@ class KnowledgeBase:
         return self._indexer.index(entries, prune_sources=[source] if prune else [])
 
     def list(self, flt: EntryFilter, *, limit: int = 50, offset: int = 0) -> tuple[builtins.list[Entry], int]:
-        return self._store.list(flt, limit, offset), len(self._store.keys(flt))
+        keys = sorted(self._store.keys(flt))  # chroma's own order is not stable
+        return self._store.get(keys[offset:offset + limit]), len(keys)
 
     def get(self, entry_id: str, locale: str | None = None) -> builtins.list[Entry]:
         entries = self._store.get(self._keys(entry_id, locale))

@@ -66,8 +66,6 @@ class VectorStore(Protocol):
 
     def get(self, keys: Sequence[str]) -> builtins.list[Entry]: ...
 
-    def list(self, flt: EntryFilter, limit: int, offset: int) -> builtins.list[Entry]: ...
-
     def delete(self, keys: Sequence[str]) -> None: ...
 
     def query(self, vector: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit]: ...
@@ -156,10 +154,6 @@ class ChromaStore:
         found = {m["key"]: _entry(m) for m in got["metadatas"]}
         return [found[k] for k in keys if k in found]
 
-    def list(self, flt: EntryFilter, limit: int, offset: int) -> builtins.list[Entry]:
-        keys = sorted(self.keys(flt))[offset:offset + limit]  # chroma's own order is not stable
-        return self.get(keys)
-
     def delete(self, keys: Sequence[str]) -> None:
         for start in range(0, len(keys), _BATCH):
             self._call(self._col.delete, where={"key": {"$in": list(keys[start:start + _BATCH])}})
@@ -180,7 +174,9 @@ class ChromaStore:
         return list(best.values())[:k]
 
     def count(self) -> int:
-        return len(self.keys(EntryFilter()))
+        """Entries, not records: one anchor record each (ids only; /readyz calls this)."""
+        got = self._call(self._col.get, where={"facet": ANCHOR}, include=[])
+        return len(got["ids"])
 
     def _anchors(self, keys: Sequence[str], include: builtins.list[str]) -> Any:
         if not keys:

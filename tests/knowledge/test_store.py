@@ -12,6 +12,7 @@ import pytest
 from knowledge.errors import EmbedderMismatchError, StoreUnavailableError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
+from knowledge.service import KnowledgeBase
 from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
 from tests.conftest import ROOT
 from tests.fakes import HashingEmbedder
@@ -122,11 +123,14 @@ def test_stored_entries_round_trip_every_field(filled: ChromaStore) -> None:
     assert (ann.valid_from, ann.valid_until) == (at(2025, 11, 1), at(2025, 11, 12))
 
 
-def test_list_is_sorted_by_key_and_paginated(filled: ChromaStore) -> None:
-    pages = [[e.key for e in filled.list(EntryFilter(), 3, offset)] for offset in (0, 3, 6, 9)]
+def test_list_is_sorted_by_key_and_paginated(filled: ChromaStore, kb: KnowledgeBase) -> None:
+    pages = [kb.list(EntryFilter(), limit=3, offset=offset) for offset in (0, 3, 6, 9)]
 
-    assert pages == [ALL_KEYS[0:3], ALL_KEYS[3:6], ALL_KEYS[6:8], []]
-    assert [e.key for e in filled.list(EntryFilter(locale="en"), 2, 1)] == ["refund-amazon@en", "ship-001@en"]
+    assert [[e.key for e in page] for page, _ in pages] == [ALL_KEYS[0:3], ALL_KEYS[3:6], ALL_KEYS[6:8], []]
+    assert {total for _, total in pages} == {8}
+    en_page, en_total = kb.list(EntryFilter(locale="en"), limit=2, offset=1)
+    assert [e.key for e in en_page] == ["refund-amazon@en", "ship-001@en"]
+    assert en_total == len([k for k in ALL_KEYS if k.endswith("@en")])
 
 
 def test_delete_removes_every_facet(filled: ChromaStore, fake_embedder: HashingEmbedder) -> None:
