@@ -21,14 +21,18 @@ SUFFIXES = (".jsonl", ".csv", ".md", ".markdown")
 _MD_CHUNK = 1200  # characters; longer policy sections are split further
 
 
-def load_path(path: Path) -> list[Entry]:
-    """Load one file, or every supported file below a directory (sorted, for stable results)."""
+def knowledge_files(path: Path) -> list[Path]:
+    """The file itself, or every supported file below a directory (sorted, for stable results)."""
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if is_knowledge_file(p))
-        return [entry for f in files for entry in load_file(f)]
+        return sorted(p for p in path.rglob("*") if is_knowledge_file(p))
     if not path.exists():
         raise UnsupportedFileError(f"{path}: no such file or directory")
-    return load_file(path)
+    return [path]
+
+
+def load_path(path: Path) -> list[Entry]:
+    """Load one file, or every supported file below a directory."""
+    return [entry for f in knowledge_files(path) for entry in load_file(f)]
 
 
 def is_knowledge_file(path: Path) -> bool:

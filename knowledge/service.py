@@ -9,7 +9,7 @@ from typing import Any
 
 from knowledge.errors import EntryNotFoundError
 from knowledge.indexing import Indexer, IndexReport
-from knowledge.loaders import is_knowledge_file, load_bytes, load_path, parse_entries
+from knowledge.loaders import knowledge_files, load_bytes, load_path, parse_entries
 from knowledge.models import Entry
 from knowledge.store import EntryFilter, VectorStore
 
@@ -60,8 +60,4 @@ class KnowledgeBase:
 
 def _sources(paths: Sequence[Path]) -> list[str]:
     """The sources a prune may touch: the files named, or the files under the directories named."""
-    found: list[str] = []
-    for path in paths:
-        files = [p for p in path.rglob("*") if is_knowledge_file(p)] if path.is_dir() else [path]
-        found += [str(f.resolve()) for f in files]
-    return found
+    return [str(f.resolve()) for path in paths for f in knowledge_files(path)]
