@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -14,13 +15,16 @@ from drafting.wiring import build_components
 from knowledge.embedders import Embedder
 
 
-def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
-    """Heavy objects (embedding model, store) are built once in the lifespan, not at import."""
+def create_app(
+    settings: Settings | None = None, *, embedder: Embedder | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """Heavy objects (embedding model, store) are built once in the lifespan, not at import. `clock` replaces the
+    wall clock (tests of what expires when)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.components = build_components(settings, embedder=embedder)
+        app.state.components = build_components(settings, embedder=embedder, clock=clock)
         yield
 
     app = FastAPI(

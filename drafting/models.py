@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from drafting.order import Order
 from knowledge.models import Locale
 from knowledge.store import Hit
 
+Role = Literal["l1", "l2", "supervisor"]
+ROLES: tuple[Role, ...] = ("l1", "l2", "supervisor")  # least authority first
 MAX_MESSAGE_CHARS = 4000
 SNIPPET_CHARS = 160
 
@@ -26,7 +29,8 @@ class DraftRequest(BaseModel):
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The buyer's latest message.")
     platform: Literal["taobao", "pdd", "jd", "amazon"] = Field(description="Where the buyer wrote.")
     locale: Locale | None = Field(default=None, description="Reply language; detected from the message if absent.")
-    order: dict[str, Any] = Field(default_factory=dict, description="Facts about the buyer's order.")
+    order: Order = Field(default_factory=Order, description="Facts about the buyer's order, as the console shows them.")
+    role: Role = Field(default="l1", description="The agent's authority (limits in drafting/rules/authority.yaml).")
     history: list[Turn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
 
     @field_validator("message")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from drafting.intent import IntentClassifier, load_intent_rules
 from drafting.llm import build_chat_model
@@ -23,10 +25,19 @@ class Components:
     store: VectorStore
     knowledge: KnowledgeBase
     drafts: DraftService
+    clock: Callable[[], datetime]
 
 
-def build_components(settings: Settings, embedder: Embedder | None = None) -> Components:
-    """`embedder` may be passed in (tests, or a process that already loaded one)."""
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_components(
+    settings: Settings, embedder: Embedder | None = None, *, clock: Callable[[], datetime] | None = None
+) -> Components:
+    """`embedder` may be passed in (tests, or a process that already loaded one); `clock` tells every part what
+    time it is (tests move it to check what expires)."""
+    clock = clock or _now
     chat = build_chat_model(settings)  # fail on bad LLM config before loading anything heavy
     intent_rules = load_intent_rules()  # and on a bad rules file
     policy = PolicyChecker(load_rules(settings.compliance_rules))
@@ -38,5 +49,6 @@ def build_components(settings: Settings, embedder: Embedder | None = None) -> Co
     store = ChromaStore(client, settings.collection, embedder.model_id)
     retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
     intents = IntentClassifier(embedder, intent_rules)
-    drafts = DraftService(retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy)
-    return Components(settings, embedder, store, KnowledgeBase(store, Indexer(embedder, store)), drafts)
+    drafts = DraftService(retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy,
+                          clock=clock)
+    return Components(settings, embedder, store, KnowledgeBase(store, Indexer(embedder, store)), drafts, clock)
