@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from drafting.order import Order
-from knowledge.models import Locale
+from knowledge.models import Entry, Locale
 from knowledge.store import Hit
 
 Role = Literal["l1", "l2", "supervisor"]
@@ -45,20 +45,29 @@ class Citation(BaseModel):
     id: str
     title: str
     kind: str
-    score: float
+    score: float | None = Field(description="Similarity to the message; None for an announcement that applies by "
+                                "its scope (intent, SKU or region) rather than by similarity.")
     snippet: str
 
     @classmethod
     def from_hit(cls, hit: Hit) -> Citation:
-        answer = hit.entry.answer
+        return cls.from_entry(hit.entry, round(hit.score, 4))
+
+    @classmethod
+    def from_entry(cls, entry: Entry, score: float | None = None) -> Citation:
+        answer = entry.answer
         snippet = answer if len(answer) <= SNIPPET_CHARS else answer[:SNIPPET_CHARS] + "…"
-        return cls(id=hit.entry.id, title=hit.entry.heading, kind=hit.entry.kind, score=round(hit.score, 4),
-                   snippet=snippet)
+        return cls(id=entry.id, title=entry.heading, kind=entry.kind, score=score, snippet=snippet)
 
 
 class Reason(BaseModel):
     code: str
     message: str
+
+
+class Handoff(BaseModel):
+    to: Role = Field(description="The least role that may handle what the buyer asks.")
+    note: str = Field(description="A short note for that colleague: why, the order, the buyer's words.")
 
 
 class Violation(BaseModel):
@@ -84,8 +93,11 @@ class Draft(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     intent: str | None = Field(default=None, description="The buyer's intent (drafting/rules/intents.yaml).")
     intent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    situation: str | None = Field(default=None, description="The order situation the draft follows "
+                                  "(drafting/rules/situations.yaml), e.g. cancel_after_shipping.")
     needs_human: bool
     reasons: list[Reason]
+    handoff: Handoff | None = Field(default=None, description="Set when needs_human: who takes over, and a note.")
     provider: str
     degraded: bool
     latency_ms: float

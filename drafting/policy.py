@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -13,14 +14,17 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from drafting.authority import Authority, Limits, load_authority
 from drafting.llm.registry import ConfigError
-from drafting.models import Compliance, DraftRequest, Violation
+from drafting.models import Compliance, DraftRequest, Role, Violation
 from knowledge.models import Locale
 
 RULES_FILE = "compliance.yaml"
 MASK = "****"
 PLATFORMS = ("taobao", "pdd", "jd", "amazon")
 PlatformName = Literal["taobao", "pdd", "jd", "amazon"]
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
+_SENTENCE_END = "。.!！?？;；\n"
 _ECHO_MIN_CHARS = 6  # a shorter echo (a road name alone) identifies nobody
 
 
@@ -53,6 +57,7 @@ class Example(BaseModel):
     buyer: str = ""
     order: dict[str, Any] = Field(default_factory=dict)
     platform: PlatformName | None = None
+    role: Role = "l1"
 
 
 class Examples(BaseModel):
@@ -76,6 +81,7 @@ class RuleSpec(BaseModel):
     mask: bool = False
     echo_only: bool = False
     unless_order_has: list[str] = Field(default_factory=list)
+    within_authority: dict[Lang, list[str]] | None = None
     examples: Examples
 
     @field_validator("patterns", "allow")
@@ -149,6 +155,7 @@ class _Rule:
     mask: bool
     echo_only: bool
     unless_order_has: tuple[str, ...]
+    authority_words: tuple[str, ...] | None  # set: an offer within the role's limits is no violation
 
     @classmethod
     def compile(cls, spec: RuleSpec) -> _Rule:
@@ -162,6 +169,8 @@ class _Rule:
             allowed=tuple(re.compile(p, re.I) for items in spec.allow.values() for p in items),
             message={str(k): v for k, v in spec.message.items()}, mask=spec.mask, echo_only=spec.echo_only,
             unless_order_has=tuple(spec.unless_order_has),
+            authority_words=None if spec.within_authority is None else tuple(
+                _fold(w) for words in spec.within_authority.values() for w in words),
         )
 
     def say(self, locale: str) -> str:
@@ -170,6 +179,19 @@ class _Rule:
     def applies(self, platform: str, locale: str, order: Mapping[str, Any]) -> bool:
         waived = any(order.get(key) not in (None, "", [], {}) for key in self.unless_order_has)
         return platform in self.platforms and locale in self.locales and not waived
+
+    def within(self, folded: str, span: tuple[int, int], limits: Limits | None) -> bool:
+        """An offer the role may make: it names amounts, none above the role's largest coupon, and, if its sentence
+        speaks of compensation, the role may compensate."""
+        if self.authority_words is None or limits is None or limits.max_coupon <= 0:
+            return False
+        amounts = [Decimal(a) for a in _AMOUNT.findall(folded[span[0]:span[1]])]
+        if not amounts or max(amounts) > limits.max_coupon:
+            return False
+        start = max((folded.rfind(c, 0, span[0]) for c in _SENTENCE_END), default=-1) + 1
+        ends = [i for i in (folded.find(c, span[1]) for c in _SENTENCE_END) if i >= 0]
+        sentence = folded[start:min(ends, default=len(folded))]
+        return limits.compensation or not any(w in sentence for w in self.authority_words)
 
     def find(self, folded: str, buyer_key: str) -> list[tuple[int, int]]:
         """Spans in `folded` (merged where they overlap), less the allowed ones and, if echo_only, non-echoes."""
@@ -192,19 +214,27 @@ class _Rule:
 class PolicyChecker:
     """Checks drafts against the rules for their platform and language, and masks the buyer's PII they echo."""
 
-    def __init__(self, rules: RulesFile) -> None:
+    def __init__(self, rules: RulesFile, authority: Authority | None = None) -> None:
         self._rules = [_Rule.compile(spec) for spec in rules.rules]
         self._reference_keys = tuple(rules.order_reference_keys)
+        self._authority = authority or load_authority()
 
     @property
     def rule_ids(self) -> list[str]:
         return [r.id for r in self._rules]
 
+    def messages(self, platform: str, locale: str) -> list[str]:
+        """What the rules for this platform and draft language say, for the model's instructions."""
+        return [r.say(locale) for r in self._rules if platform in r.platforms and locale in r.locales]
+
     def check(
-        self, text: str, platform: str, locale: str, order: Mapping[str, Any] | None = None, *, buyer: str = ""
+        self, text: str, platform: str, locale: str, order: Mapping[str, Any] | None = None, *, buyer: str = "",
+        role: Role = "l1",
     ) -> Compliance:
-        """Every violation, in the order it appears; matches a masking rule covers are left to the mask."""
+        """Every violation, in the order it appears; matches a masking rule covers are left to the mask. Offers
+        within `role`'s limits (rules/authority.yaml) are no violation."""
         order = order or {}
+        limits = self._authority.limits(role)
         folded, origin = _fold_map(text)
         references, buyer_key = self._references(order), _key(_fold(buyer))
         masked: list[tuple[int, int]] = []
@@ -214,6 +244,8 @@ class PolicyChecker:
                 continue
             for span in rule.find(folded, buyer_key):
                 if _key(folded[span[0]:span[1]]) in references or any(_overlap(span, m) for m in masked):
+                    continue
+                if rule.within(folded, span, limits):
                     continue
                 if rule.mask:
                     masked.append(span)
@@ -236,9 +268,9 @@ class PolicyChecker:
 
     def screen(self, text: str, request: DraftRequest, locale: str) -> tuple[str, Compliance]:
         """The draft as it may leave (the buyer's PII masked) and its compliance: what every draft goes through."""
-        buyer = buyer_words(request)
-        masked = self.mask(text, buyer=buyer, order=request.order)
-        return masked, self.check(masked, request.platform, locale, request.order, buyer=buyer)
+        buyer, facts = buyer_words(request), request.order.facts()
+        masked = self.mask(text, buyer=buyer, order=facts)
+        return masked, self.check(masked, request.platform, locale, facts, buyer=buyer, role=request.role)
 
     def _references(self, order: Mapping[str, Any]) -> set[str]:
         return {_key(_fold(str(order[k]))) for k in self._reference_keys if order.get(k)} - {""}
@@ -247,7 +279,7 @@ class PolicyChecker:
 def buyer_words(request: DraftRequest) -> str:
     """Everything the buyer gave: the message, earlier buyer turns and the order facts (where addresses live)."""
     turns = [t.text for t in request.history if t.role == "buyer"]
-    facts = [str(v) for v in request.order.values() if isinstance(v, str | int)]
+    facts = [str(v) for v in request.order.facts().values() if isinstance(v, str | int)]
     return "\n".join([request.message, *turns, *facts])
 
 

@@ -1,18 +1,24 @@
-"""DraftService: retrieve → render → complete → check → cite. Every path returns a draft an agent can send."""
+"""DraftService: retrieve → read the order → render or complete → check → cite. Every path returns a draft an agent
+can send, within the agent's authority, with a handoff note when a colleague must take over."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
+from drafting.authority import Authority, load_authority
+from drafting.escalation import Escalation, Escalator, load_escalation_rules
 from drafting.intent import IntentDetector, IntentResult
 from drafting.llm.base import ChatModel, UpstreamError
-from drafting.models import Citation, Compliance, Draft, DraftRequest, Reason
+from drafting.models import Citation, Compliance, Draft, DraftRequest, Handoff, Reason
 from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
+from drafting.situations import Situation, Situations, load_situations
 from knowledge.language import detect_locale
+from knowledge.models import Entry
 from knowledge.retrieval import Retrieval, Retriever
 from knowledge.store import Hit
 from prompts import render
@@ -26,18 +32,60 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class NoticeBoard(Protocol):
+    """Live announcements that apply to an order by their scope (intent, SKU, region), highest priority first."""
+
+    def applicable(
+        self, at: datetime, *, platform: str, locale: str, intent: str | None, skus: Sequence[str], region: str | None
+    ) -> list[Entry]: ...
+
+    def in_scope(self, entry: Entry, *, intent: str | None, skus: Sequence[str], region: str | None) -> bool: ...
+
+
+class Calendar(Protocol):
+    def notice(self, at: datetime, locale: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Case:
+    """What the draft is built from, worked out once per request."""
+
+    request: DraftRequest
+    locale: str
+    at: datetime
+    found: Retrieval
+    intent: IntentResult | None
+    situation: Situation | None
+    notices: list[Citation]  # scoped and retrieved announcements, highest priority first
+    notice_entries: list[Entry]
+    escalation: Escalation
+    handoff: Handoff | None
+    calendar_notice: str | None
+
+    @property
+    def intent_id(self) -> str | None:
+        return self.intent.intent if self.intent else None
+
+
 class DraftService:
     def __init__(
         self, retriever: Retriever, chat_model: ChatModel | None = None, *,
         shop_name: str = "", clock: Callable[[], datetime] = _now, intents: IntentDetector | None = None,
-        policy: PolicyChecker | None = None,
+        policy: PolicyChecker | None = None, authority: Authority | None = None,
+        escalator: Escalator | None = None, situations: Situations | None = None,
+        notices: NoticeBoard | None = None, calendar: Calendar | None = None,
     ) -> None:
         self._retriever = retriever
         self._chat = chat_model
         self._shop_name = shop_name
         self._clock = clock
         self._intents = intents
-        self._policy = policy or PolicyChecker(load_rules())
+        self._authority = authority or load_authority()
+        self._policy = policy or PolicyChecker(load_rules(), self._authority)
+        self._escalator = escalator or Escalator(load_escalation_rules(), self._authority)
+        self._situations = situations or load_situations()
+        self._notices = notices
+        self._calendar = calendar
 
     @property
     def provider(self) -> str:
@@ -45,59 +93,111 @@ class DraftService:
 
     def draft(self, request: DraftRequest) -> Draft:
         started = time.perf_counter()
-        locale = request.locale or detect_locale(request.message)
-        found = self._retriever.retrieve(
-            request.message, platform=request.platform, locale=locale, at=self._clock()
-        )
-        intent = self._intents.classify(request.message, locale) if self._intents else None
-        done = _Finisher(started, locale, found, intent, screen=lambda text: self._policy.screen(text, request, locale))
-        if not found.confident:
-            text = render(f"holding.{locale}", order=request.order)
-            reason = Reason(code="low_confidence", message=(
-                f"no knowledge entry matched well enough (best {found.best_score:.3f} < {found.threshold:.3f})"))
-            return done(text, [], TEMPLATE_PROVIDER, [reason], needs_human=True)
-        sources = _ordered(found.hits)
+        case = self._case(request)
+        done = _Finisher(started, case, screen=lambda text: self._policy.screen(text, request, case.locale))
+        reasons = list(case.escalation.reasons)
+        if not case.found.confident and case.situation is None:
+            text = render(f"holding.{case.locale}", order=request.order, calendar_notice=case.calendar_notice)
+            return done(text, [], TEMPLATE_PROVIDER, reasons)
+        sources = [h for h in case.found.hits if h.entry.kind != "announcement"]
         if self._chat is None:
-            return done(*self._template(request, locale, sources), TEMPLATE_PROVIDER)
+            return done(*self._template(case, sources), TEMPLATE_PROVIDER, reasons)
         try:
-            return done(*self._complete(self._chat, request, locale, sources), self._chat.name)
+            return done(*self._complete(self._chat, case, sources), self._chat.name, reasons)
         except UpstreamError as exc:
             reason = Reason(code="llm_unavailable", message=f"used the template draft: {exc}")
-            return done(*self._template(request, locale, sources), TEMPLATE_PROVIDER, [reason], degraded=True)
+            return done(*self._template(case, sources), TEMPLATE_PROVIDER, [*reasons, reason], degraded=True)
         except NonCompliantReply as exc:
             reason = Reason(code=exc.code, message=f"used the template draft: {exc}")
-            return done(*self._template(request, locale, sources), TEMPLATE_PROVIDER, [reason])
+            return done(*self._template(case, sources), TEMPLATE_PROVIDER, [*reasons, reason])
 
-    def _template(self, request: DraftRequest, locale: str, sources: list[Hit]) -> tuple[str, list[Hit]]:
-        notices = [h for h in sources if h.entry.kind == "announcement"]
-        answers = [h for h in sources if h.entry.kind != "announcement"]
-        primary = answers[0] if answers else notices[0]
+    def _case(self, request: DraftRequest) -> _Case:
+        at = self._clock()
+        locale = request.locale or detect_locale(request.message)
+        found = self._retriever.retrieve(request.message, platform=request.platform, locale=locale, at=at)
+        intent = self._intents.classify(request.message, locale) if self._intents else None
+        intent_id = intent.intent if intent else None
+        situation = self._situations.match(intent_id, request.order, at)
+        notices, entries = self._live_notices(request, locale, intent_id, at, found)
+        escalation = self._escalator.assess(
+            request, locale, intent_id, confident=found.confident or situation is not None,
+            retrieval=f"best {found.best_score:.3f} < {found.threshold:.3f}",
+        )
+        return _Case(
+            request=request, locale=locale, at=at, found=found, intent=intent, situation=situation,
+            notices=notices, notice_entries=entries, escalation=escalation,
+            handoff=self._escalator.handoff(escalation, request, locale, intent_id),
+            calendar_notice=self._calendar.notice(at, locale) if self._calendar else None,
+        )
+
+    def _live_notices(
+        self, request: DraftRequest, locale: str, intent: str | None, at: datetime, found: Retrieval
+    ) -> tuple[list[Citation], list[Entry]]:
+        """Announcements outrank FAQs: those whose scope fits this order, then those the message matched (unless
+        scoped to other intents, SKUs or regions), highest priority first."""
+        skus, region = request.order.skus(), request.order.region
+        scoped = self._notices.applicable(
+            at, platform=request.platform, locale=locale, intent=intent, skus=skus, region=region,
+        ) if self._notices else []
+        picked: dict[str, tuple[Entry, float | None]] = {e.id: (e, None) for e in scoped}
+        for hit in found.hits:
+            entry = hit.entry
+            if entry.kind != "announcement" or entry.id in picked:
+                continue
+            if self._notices and not self._notices.in_scope(entry, intent=intent, skus=skus, region=region):
+                continue
+            picked[entry.id] = (entry, round(hit.score, 4))
+        ranked = sorted(picked.values(), key=lambda p: (-p[0].priority, -(p[1] or 1.0)))
+        return [Citation.from_entry(e, s) for e, s in ranked], [e for e, _ in ranked]
+
+    def _template(self, case: _Case, sources: list[Hit]) -> tuple[str, list[Citation]]:
+        primary = sources[0].entry if sources else None
+        limits = self._authority.limits(case.request.role)
+        if case.situation:
+            body = render(f"situation.{case.locale}", situation=case.situation.id, order=case.request.order,
+                          limits=limits, currency=self._authority.currency)
+        elif primary:
+            body = _SALUTATION.sub("", primary.answer, count=1)
+        else:
+            body = ""
         text = render(
-            f"reply.{locale}", primary=primary.entry, announcements=[h.entry for h in notices if h is not primary],
-            order=request.order, body=_SALUTATION.sub("", primary.entry.answer, count=1),
+            f"reply.{case.locale}", primary=primary, opening=case.situation.opening if case.situation else None,
+            announcements=case.notice_entries if primary or case.situation else case.notice_entries[1:],
+            situation=case.situation.id if case.situation else None, order=case.request.order,
+            body=body or _SALUTATION.sub("", case.notice_entries[0].answer, count=1),
+            handoff_to=case.escalation.to, calendar_notice=case.calendar_notice,
         )
-        return text, [h for h in sources if h in notices or h is primary]
-
-    def _complete(
-        self, chat: ChatModel, request: DraftRequest, locale: str, sources: list[Hit]
-    ) -> tuple[str, list[Hit]]:
-        system = render("system", locale=locale, platform=request.platform, shop_name=self._shop_name)
-        user = render(
-            "user", locale=locale, sources=[h.entry for h in sources], order=request.order,
-            history=request.history, message=request.message,
-        )
-        reply = self._compliant_reply(chat, system, user, request, locale, sources)
-        text, cited_ids = _strip_markers(reply, {h.entry.id for h in sources})
-        if not text:
-            raise UpstreamError("the reply held only citation markers")
-        cited = [h for h in sources if h.entry.id in cited_ids] or sources
+        cited = [*case.notices, *([Citation.from_hit(sources[0])] if sources else [])]
         return text, cited
 
+    def _complete(self, chat: ChatModel, case: _Case, sources: list[Hit]) -> tuple[str, list[Citation]]:
+        request, locale = case.request, case.locale
+        limits = self._authority.limits(request.role)
+        system = render(
+            "system", locale=locale, platform=request.platform, shop_name=self._shop_name,
+            rules=self._policy.messages(request.platform, locale), limits=limits,
+            currency=self._authority.currency,
+        )
+        guidance = render(f"situation.{locale}", situation=case.situation.id, order=request.order, limits=limits,
+                          currency=self._authority.currency) if case.situation else ""
+        user = render(
+            "user", locale=locale, sources=[*case.notice_entries, *(h.entry for h in sources)],
+            order=request.order.facts(), situation=guidance, handoff_to=case.escalation.to,
+            calendar_notice=case.calendar_notice, history=request.history, message=request.message,
+        )
+        known = {c.id for c in case.notices} | {h.entry.id for h in sources}
+        reply = self._compliant_reply(chat, system, user, request, locale, known)
+        text, cited_ids = _strip_markers(reply, known)
+        if not text:
+            raise UpstreamError("the reply held only citation markers")
+        cited = [c for c in case.notices if c.id in cited_ids] + \
+            [Citation.from_hit(h) for h in sources if h.entry.id in cited_ids]
+        return text, cited or [*case.notices, *(Citation.from_hit(h) for h in sources)]
+
     def _compliant_reply(
-        self, chat: ChatModel, system: str, user: str, request: DraftRequest, locale: str, sources: list[Hit]
+        self, chat: ChatModel, system: str, user: str, request: DraftRequest, locale: str, known: set[str]
     ) -> str:
         """The model's reply, asked once to repair what breaks a platform rule; `NonCompliantReply` if still broken."""
-        known = {h.entry.id for h in sources}
         reply = chat.complete(system, user)
         verdict = self._policy.screen(_strip_markers(reply, known)[0], request, locale)[1]
         if verdict.passed:
@@ -112,34 +212,28 @@ class DraftService:
 
 @dataclass(frozen=True)
 class _Finisher:
-    """Builds the `Draft` for one request: what every path shares (timing, language, confidence, candidates)."""
+    """Builds the `Draft` for one request: what every path shares (timing, language, confidence, escalation)."""
 
     started: float
-    locale: str
-    found: Retrieval
-    intent: IntentResult | None = None
+    case: _Case
     screen: Callable[[str], tuple[str, Compliance]] | None = None  # masks the buyer's PII, checks platform rules
 
     def __call__(
-        self, text: str, cited: list[Hit], provider: str, reasons: list[Reason] | None = None, *,
-        needs_human: bool = False, degraded: bool = False,
+        self, text: str, cited: list[Citation], provider: str, reasons: list[Reason] | None = None, *,
+        degraded: bool = False,
     ) -> Draft:
         text, compliance = self.screen(text) if self.screen else (text, None)
+        case = self.case
         return Draft(
-            draft=text, language=self.locale,  # type: ignore[arg-type]
-            citations=[Citation.from_hit(h) for h in cited],
-            candidates=[Citation.from_hit(h) for h in self.found.candidates],
-            confidence=_confidence(self.found), needs_human=needs_human, reasons=reasons or [],
-            intent=self.intent.intent if self.intent else None,
-            intent_confidence=self.intent.confidence if self.intent else None,
+            draft=text, language=case.locale,  # type: ignore[arg-type]
+            citations=cited, candidates=[Citation.from_hit(h) for h in case.found.candidates],
+            confidence=_confidence(case.found), needs_human=case.escalation.needs_human, reasons=reasons or [],
+            handoff=case.handoff, situation=case.situation.id if case.situation else None,
+            intent=case.intent.intent if case.intent else None,
+            intent_confidence=case.intent.confidence if case.intent else None,
             provider=provider, degraded=degraded,
             latency_ms=round((time.perf_counter() - self.started) * 1000, 2), compliance=compliance,
         )
-
-
-def _ordered(hits: list[Hit]) -> list[Hit]:
-    """Live announcements first (they override older FAQs), then by score."""
-    return sorted(hits, key=lambda h: (h.entry.kind != "announcement", -h.score))
 
 
 def _confidence(found: Retrieval) -> float:

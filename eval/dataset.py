@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from drafting.models import MAX_MESSAGE_CHARS, DraftRequest, Turn
+from drafting.models import MAX_MESSAGE_CHARS, DraftRequest, Role, Turn
+from drafting.order import Order
 from knowledge.loaders import json_objects
 from knowledge.models import Locale
 
@@ -45,13 +46,14 @@ class Case(BaseModel):
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     platform: CasePlatform
     locale: Locale
-    order: dict[str, Any] = Field(default_factory=dict, description="Facts about the order, as the API takes them.")
+    order: Order = Field(default_factory=Order, description="Facts about the order, as the API takes them.")
     context: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
     reference_answer: str = Field(default="", description="A good reply; empty when the source has none.")
     expected_kb_ids: list[str] = Field(default_factory=list, description="Entries a good draft cites.")
     expected_intent: str | None = None
     must_include: list[str] = Field(default_factory=list)
     must_not_include: list[str] = Field(default_factory=list)
+    role: Role = Field(default="l1", description="The agent's role the draft is for.")
     expect_human: bool | None = Field(default=None, description="Should a human take over? None: no view.")
     tags: list[str] = Field(default_factory=list, description="Free labels to slice the report by.")
 
@@ -59,7 +61,7 @@ class Case(BaseModel):
         """The request the drafting service gets; only the most recent turns that a request may carry are kept."""
         limit = _history_limit()
         return DraftRequest(
-            message=self.message, platform=self.platform, locale=self.locale, order=self.order,
+            message=self.message, platform=self.platform, locale=self.locale, order=self.order, role=self.role,
             history=self.context[-limit:] if limit else self.context,
         )
 

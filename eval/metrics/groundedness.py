@@ -36,7 +36,7 @@ def unsupported_claim_count(draft: str, sources: Sequence[str], order: Mapping[s
 
 
 def groundedness(sample: Sample) -> MetricResult:
-    return unsupported_claim_count(sample.text, sample.source_texts(), sample.case.order)
+    return unsupported_claim_count(sample.text, sample.source_texts(), sample.case.order.facts())
 
 
 class _Support:

@@ -11,6 +11,7 @@ import pytest
 from drafting.llm.base import UpstreamError
 from drafting.llm.registry import ConfigError
 from drafting.models import Compliance, DraftRequest
+from drafting.order import Order
 from drafting.policy import MASK, Example, PolicyChecker, RulesError, load_rules
 from drafting.service import DraftService
 from knowledge.indexing import Indexer
@@ -67,7 +68,7 @@ def test_a_failing_example_breaks_its_rule_on_each_of_its_platforms(
     rule: str, locale: str, example: Example, platforms: list[str]
 ) -> None:
     for platform in platforms:
-        result = CHECKER.check(example.text, platform, locale, example.order, buyer=example.buyer)
+        result = CHECKER.check(example.text, platform, locale, example.order, buyer=example.buyer, role=example.role)
 
         assert result.passed is False
         found = [v for v in result.violations if v.rule == rule]
@@ -79,7 +80,7 @@ def test_a_failing_example_breaks_its_rule_on_each_of_its_platforms(
 @pytest.mark.parametrize(("rule", "locale", "example", "platforms"), _examples("pass"))
 def test_a_passing_example_breaks_no_rule(rule: str, locale: str, example: Example, platforms: list[str]) -> None:
     for platform in platforms:
-        result = CHECKER.check(example.text, platform, locale, example.order, buyer=example.buyer)
+        result = CHECKER.check(example.text, platform, locale, example.order, buyer=example.buyer, role=example.role)
 
         assert result == Compliance(passed=True, violations=[]), f"{platform}: {result.violations}"
 
@@ -386,7 +387,7 @@ def test_every_sample_entry_drafts_a_compliant_template_reply_on_each_of_its_pla
         service = DraftService(retriever, clock=lambda at=at: at)  # type: ignore[misc]
         for platform in PLATFORMS if entry.platform == "any" else (entry.platform,):
             draft = service.draft(ask(entry.question or entry.title, platform, locale=entry.locale,
-                                      order={"id": "TB20260601", "status": "已发货"}))
+                                      order={"id": "TB20260601", "status": "shipped"}))
             drafted += 1
             if entry.id not in [c.id for c in draft.citations]:
                 problems.append(f"{entry.key} on {platform}: drafted from {[c.id for c in draft.citations]}")
@@ -404,6 +405,6 @@ def test_sample_reply_templates_and_holding_replies_are_compliant() -> None:
         for entry in macros:
             assert CHECKER.check(entry.answer, platform, entry.locale).passed, (entry.key, platform)
         for locale in ("zh", "en"):
-            for order in ({}, {"id": "TB20260601"}):
-                holding = render(f"holding.{locale}", order=order)
-                assert CHECKER.check(holding, platform, locale, order).passed, (locale, platform)
+            for order in (Order(), Order(id="TB20260601")):
+                holding = render(f"holding.{locale}", order=order, calendar_notice=None)
+                assert CHECKER.check(holding, platform, locale, order.facts()).passed, (locale, platform)
