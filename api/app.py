@@ -9,7 +9,7 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import drafts, health, knowledge
+from api.routes import announcements, calendar, drafts, health, knowledge, macros
 from drafting.settings import Settings
 from drafting.wiring import build_components
 from knowledge.embedders import Embedder
@@ -34,6 +34,6 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (drafts, knowledge, health):
+    for module in (drafts, knowledge, announcements, calendar, macros, health):
         app.include_router(module.router)
     return app

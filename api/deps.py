@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from drafting.calendar import ShopCalendar
+from drafting.macros import Macros
 from drafting.service import DraftService
 from drafting.settings import Settings
 from drafting.wiring import Components
+from knowledge.announcements import Announcements
 from knowledge.service import KnowledgeBase
 
 
@@ -24,6 +29,22 @@ def get_knowledge(request: Request) -> KnowledgeBase:
     return get_components(request).knowledge
 
 
+def get_announcements(request: Request) -> Announcements:
+    return get_components(request).announcements
+
+
+def get_clock(request: Request) -> Callable[[], datetime]:
+    return get_components(request).clock
+
+
+def get_calendar(request: Request) -> ShopCalendar:
+    return get_components(request).calendar
+
+
+def get_macros(request: Request) -> Macros:
+    return get_components(request).macros
+
+
 def get_settings(request: Request) -> Settings:
     return get_components(request).settings
 
@@ -31,4 +52,8 @@ def get_settings(request: Request) -> Settings:
 ComponentsDep = Annotated[Components, Depends(get_components)]
 DraftsDep = Annotated[DraftService, Depends(get_drafts)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
+AnnouncementsDep = Annotated[Announcements, Depends(get_announcements)]
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+CalendarDep = Annotated[ShopCalendar, Depends(get_calendar)]
+MacrosDep = Annotated[Macros, Depends(get_macros)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

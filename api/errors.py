@@ -16,6 +16,8 @@ log = logging.getLogger("draftdesk.api")
 
 _STATUS = {
     "invalid_file": 400,
+    "invalid_request": 422,
+    "conflict": 409,
     "unsupported_file": 415,
     "not_found": 404,
     "embedder_mismatch": 409,

@@ -1,11 +1,12 @@
-"""`draftdesk serve | index | draft | kb list | kb delete`."""
+"""`draftdesk serve | index | draft | kb list | kb delete | announce add | announce list | announce expire`."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
 
@@ -14,14 +15,17 @@ from drafting.models import DraftRequest
 from drafting.settings import Settings
 from drafting.wiring import Components, build_components
 from eval.cli import app as eval_app
+from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.errors import KnowledgeError
-from knowledge.models import KINDS, LOCALES, PLATFORMS
+from knowledge.models import KINDS, LOCALES, NAIVE_DATETIME, PLATFORMS, Scope
 from knowledge.store import EntryFilter
 from prompts import TemplateError
 
 app = typer.Typer(help="draftdesk: cited reply drafts for e-commerce customer service.", no_args_is_help=True)
 kb_app = typer.Typer(help="Browse and edit the knowledge base.", no_args_is_help=True)
+announce_app = typer.Typer(help="Publish, list and end time-bounded announcements.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(announce_app, name="announce")
 app.add_typer(eval_app, name="eval")
 
 
@@ -105,7 +109,7 @@ def draft(
     typer.echo(result.draft)
     typer.echo("")
     for c in result.citations:
-        typer.echo(f"  [{c.id}] {c.title} ({c.score:.3f})")
+        typer.echo(f"  [{c.id}] {c.title}" + (f" ({c.score:.3f})" if c.score is not None else ""))
     if result.needs_human:
         typer.echo("  needs a human: " + "; ".join(r.message for r in result.reasons))
 
@@ -157,6 +161,92 @@ def kb_delete(
     kb = _components(ctx).knowledge
     deleted = _guard(lambda: kb.delete(entry_id, locale))
     typer.echo(f"deleted {entry_id} ({deleted} locale variant{'s' if deleted != 1 else ''})")
+
+
+@announce_app.command("add")
+def announce_add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Option(help="A short title.")],
+    body: Annotated[str, typer.Option(help="The notice, as drafts should convey it.")],
+    locale: Annotated[str, typer.Option(help="zh or en.")],
+    until: Annotated[str, typer.Option("--until", help="End, ISO-8601 with a timezone (2026-11-12T00:00+08:00).")],
+    start: Annotated[str | None, typer.Option("--from", help="Start, ISO-8601 with a timezone; default now.")] = None,
+    platform: Annotated[str, typer.Option(help="taobao, pdd, jd, amazon or any.")] = "any",
+    intent: Annotated[list[str] | None, typer.Option(help="Only for this buyer intent (repeatable).")] = None,
+    sku: Annotated[list[str] | None, typer.Option(help="Only for orders with this SKU (repeatable).")] = None,
+    region: Annotated[list[str] | None, typer.Option(help="Only for orders to this region (repeatable).")] = None,
+    priority: Annotated[int, typer.Option(help="0-100; higher leads.")] = 0,
+    entry_id: Annotated[str | None, typer.Option("--id", help="Publish under this id (replaces it).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the announcement as JSON.")] = False,
+) -> None:
+    """Publish an announcement; it applies from --from until --until and is kept after it expires."""
+    _check_choice("--locale", locale, LOCALES)
+    _check_choice("--platform", platform, PLATFORMS)
+    valid_until = _parse_time("--until", until)
+    valid_from = _parse_time("--from", start) if start else None
+    scope = Scope(intents=tuple(intent or ()), skus=tuple(sku or ()), regions=tuple(region or ()))
+    parts = _components(ctx)
+    now = parts.clock()
+    entry = _guard(lambda: parts.announcements.publish(
+        title=title, body=body, locale=locale, valid_from=valid_from, valid_until=valid_until, platform=platform,
+        scope=scope, priority=priority, entry_id=entry_id, at=now,
+    ))
+    shown = Announcement.of(entry, now)
+    if as_json:
+        typer.echo(shown.model_dump_json())
+    else:
+        typer.echo(f"published {shown.id} ({shown.locale}, {shown.state} until {_when(entry.valid_until)})")
+
+
+@announce_app.command("list")
+def announce_list(
+    ctx: typer.Context,
+    state: Annotated[str, typer.Option(help="active, scheduled, expired or all.")] = "active",
+    platform: Annotated[str | None, typer.Option(help="Only this platform (and `any`).")] = None,
+    locale: Annotated[str | None, typer.Option(help="zh or en.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print announcements as JSON lines.")] = False,
+) -> None:
+    """List announcements in a state, highest priority first."""
+    _check_choice("--state", state, STATES)
+    _check_choice("--platform", platform, PLATFORMS)
+    _check_choice("--locale", locale, LOCALES)
+    parts = _components(ctx)
+    now = parts.clock()
+    entries = _guard(lambda: parts.announcements.list(cast(StateFilter, state), now, platform=platform, locale=locale))
+    for e in entries:
+        shown = Announcement.of(e, now)
+        typer.echo(shown.model_dump_json() if as_json else
+                   f"{e.id}\t{e.locale}\t{shown.state}\t{e.priority}\t{_when(e.valid_from)}\t{_when(e.valid_until)}"
+                   f"\t{e.heading}")
+    if not as_json:
+        typer.echo(f"{len(entries)} announcement{'s' if len(entries) != 1 else ''} ({state})", err=True)
+
+
+@announce_app.command("expire")
+def announce_expire(
+    ctx: typer.Context,
+    entry_id: Annotated[str, typer.Argument(help="The announcement id.")],
+) -> None:
+    """End an announcement now, in every locale; it is kept, as expired."""
+    parts = _components(ctx)
+    now = parts.clock()
+    entries = _guard(lambda: parts.announcements.expire(entry_id, now))
+    locales = ", ".join(e.locale for e in entries)
+    typer.echo(f"expired {entry_id} ({locales}) at {_when(entries[0].valid_until)}")
+
+
+def _parse_time(option: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} is not an ISO-8601 date and time: {value!r}", 2)
+    if moment.tzinfo is None:
+        _fail(f"{option} {NAIVE_DATETIME}", 2)
+    return moment
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M%z}" if moment else "-"
 
 
 def main() -> None:

@@ -96,24 +96,27 @@ class Escalator:
     ) -> Escalation:
         """`retrieval` says how close the best match came, for the low-confidence reason."""
         fired: list[tuple[TriggerId, Role, str]] = []  # (trigger, role that may handle it, detail)
+        beyond_all = False  # a refund no role may approve: a human decides whatever the role
         for trigger, spec in self._rules.triggers.items():
             if trigger == "low_confidence":
                 if not confident:
                     fired.append((trigger, spec.handled_by, f" ({retrieval})" if retrieval else ""))
             elif trigger == "refund_above_limit":
                 if intent in spec.intents and (found := self._refund(request, locale, spec)) is not None:
-                    fired.append(found)
+                    fired.append(found[:3])
+                    beyond_all = found[3]
             elif self._matches(spec, request, locale, intent):
                 fired.append((trigger, spec.handled_by, ""))
         mine = ROLES.index(request.role)
         above = [(t, to, detail) for t, to, detail in fired
-                 if ROLES.index(to) > mine or self._rules.triggers[t].always_human]
+                 if ROLES.index(to) > mine or self._rules.triggers[t].always_human
+                 or (t == "refund_above_limit" and beyond_all)]
         specs = self._rules.triggers
         reasons = [Reason(code=t, message=specs[t].message[locale] + detail) for t, _, detail in above]  # type: ignore[index]
         targets = [to for _, to, _ in above if ROLES.index(to) > mine]
         return Escalation(
             reasons=reasons, to=max(targets, key=ROLES.index) if targets else None,
-            always_human=any(specs[t].always_human for t, _, _ in above),
+            always_human=beyond_all or any(specs[t].always_human for t, _, _ in above),
         )
 
     def handoff(self, escalation: Escalation, request: DraftRequest, locale: str, intent: str | None) -> Handoff | None:
@@ -139,15 +142,18 @@ class Escalator:
         earlier = sum(1 for t in request.history if t.role == "buyer")
         return spec.earlier_buyer_turns is not None and earlier >= spec.earlier_buyer_turns
 
-    def _refund(self, request: DraftRequest, locale: str, spec: TriggerSpec) -> tuple[TriggerId, Role, str] | None:
+    def _refund(
+        self, request: DraftRequest, locale: str, spec: TriggerSpec
+    ) -> tuple[TriggerId, Role, str, bool] | None:
+        """The refund trigger, who may approve it, the amounts, and whether it is beyond every role."""
         amount = _asked_amount(request.message, spec.amounts.get(locale, [])) or request.order.amount  # type: ignore[call-overload]
         limits = self._authority.limits(request.role)
         if amount is None or amount <= limits.max_refund:
             return None
-        to = self._authority.refund_role(amount) or "supervisor"
-        to = max(to, spec.handled_by, key=ROLES.index)
+        may = self._authority.refund_role(amount)
+        to = max(may or "supervisor", spec.handled_by, key=ROLES.index)
         detail = f"（{amount} > {limits.max_refund}）" if locale == "zh" else f" ({amount} > {limits.max_refund})"
-        return "refund_above_limit", to, detail
+        return "refund_above_limit", to, detail, may is None
 
 
 def _asked_amount(message: str, patterns: list[str]) -> Decimal | None:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from drafting.calendar import CalendarStatus
+from drafting.macros import QuickReply
 from drafting.order import Order
 from knowledge.models import Entry, Locale
 from knowledge.store import Hit
@@ -98,6 +100,12 @@ class Draft(BaseModel):
     needs_human: bool
     reasons: list[Reason]
     handoff: Handoff | None = Field(default=None, description="Set when needs_human: who takes over, and a note.")
+    calendar: CalendarStatus | None = Field(
+        default=None, description="Set when the shop is closed or out of hours, or a carrier has stopped: the draft "
+        "then carries the notice, and `handled_by` is when a human will pick the conversation up.")
+    quick_replies: list[QuickReply] = Field(
+        default_factory=list, description="Macros for the detected intent, filled from the order "
+        "(drafting/rules/macros.yaml); only those whose facts the order gives.")
     provider: str
     degraded: bool
     latency_ms: float

@@ -6,7 +6,7 @@ invents a tracking number, a date or an amount.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -97,6 +97,14 @@ class Order(BaseModel):
     def price_protected(self, at: datetime) -> bool | None:
         """Inside the price-protection window: True/False, or None when the order does not say."""
         return None if self.price_protection_until is None else at < self.price_protection_until
+
+    def localized(self, zone: tzinfo) -> Order:
+        """The same order with every date and time in `zone` (the shop's), as replies quote them."""
+        def moved(model: BaseModel) -> dict[str, Any]:
+            return {name: value.astimezone(zone) for name in type(model).model_fields
+                    if isinstance(value := getattr(model, name), datetime)}
+        presale = self.presale.model_copy(update=moved(self.presale)) if self.presale else None
+        return self.model_copy(update=moved(self) | {"presale": presale})
 
     def skus(self) -> list[str]:
         return [item.sku for item in self.items]

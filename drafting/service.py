@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from drafting.authority import Authority, load_authority
+from drafting.calendar import CalendarStatus, ShopCalendar
 from drafting.escalation import Escalation, Escalator, load_escalation_rules
 from drafting.intent import IntentDetector, IntentResult
 from drafting.llm.base import ChatModel, UpstreamError
+from drafting.macros import Macros, QuickReply
 from drafting.models import Citation, Compliance, Draft, DraftRequest, Handoff, Reason
 from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
 from drafting.situations import Situation, Situations, load_situations
@@ -42,10 +44,6 @@ class NoticeBoard(Protocol):
     def in_scope(self, entry: Entry, *, intent: str | None, skus: Sequence[str], region: str | None) -> bool: ...
 
 
-class Calendar(Protocol):
-    def notice(self, at: datetime, locale: str) -> str | None: ...
-
-
 @dataclass(frozen=True)
 class _Case:
     """What the draft is built from, worked out once per request."""
@@ -60,7 +58,9 @@ class _Case:
     notice_entries: list[Entry]
     escalation: Escalation
     handoff: Handoff | None
+    calendar: CalendarStatus | None  # only when it has something to say
     calendar_notice: str | None
+    quick_replies: list[QuickReply]
 
     @property
     def intent_id(self) -> str | None:
@@ -73,7 +73,7 @@ class DraftService:
         shop_name: str = "", clock: Callable[[], datetime] = _now, intents: IntentDetector | None = None,
         policy: PolicyChecker | None = None, authority: Authority | None = None,
         escalator: Escalator | None = None, situations: Situations | None = None,
-        notices: NoticeBoard | None = None, calendar: Calendar | None = None,
+        notices: NoticeBoard | None = None, calendar: ShopCalendar | None = None, macros: Macros | None = None,
     ) -> None:
         self._retriever = retriever
         self._chat = chat_model
@@ -86,6 +86,7 @@ class DraftService:
         self._situations = situations or load_situations()
         self._notices = notices
         self._calendar = calendar
+        self._macros = macros
 
     @property
     def provider(self) -> str:
@@ -97,7 +98,8 @@ class DraftService:
         done = _Finisher(started, case, screen=lambda text: self._policy.screen(text, request, case.locale))
         reasons = list(case.escalation.reasons)
         if not case.found.confident and case.situation is None:
-            text = render(f"holding.{case.locale}", order=request.order, calendar_notice=case.calendar_notice)
+            text = render(f"holding.{case.locale}", order=request.order, handoff_to=case.escalation.to,
+                          calendar_notice=case.calendar_notice)
             return done(text, [], TEMPLATE_PROVIDER, reasons)
         sources = [h for h in case.found.hits if h.entry.kind != "announcement"]
         if self._chat is None:
@@ -123,11 +125,15 @@ class DraftService:
             request, locale, intent_id, confident=found.confident or situation is not None,
             retrieval=f"best {found.best_score:.3f} < {found.threshold:.3f}",
         )
+        status = self._calendar.status(at, carrier=request.order.carrier) if self._calendar else None
+        calendar_notice = self._calendar.render_notice(status, locale) if self._calendar and status else None  # type: ignore[arg-type]
         return _Case(
             request=request, locale=locale, at=at, found=found, intent=intent, situation=situation,
             notices=notices, notice_entries=entries, escalation=escalation,
             handoff=self._escalator.handoff(escalation, request, locale, intent_id),
-            calendar_notice=self._calendar.notice(at, locale) if self._calendar else None,
+            calendar=status if calendar_notice else None, calendar_notice=calendar_notice,
+            quick_replies=self._macros.for_intent(intent_id, request.order, locale)  # type: ignore[arg-type]
+            if self._macros and intent_id else [],
         )
 
     def _live_notices(
@@ -152,10 +158,8 @@ class DraftService:
 
     def _template(self, case: _Case, sources: list[Hit]) -> tuple[str, list[Citation]]:
         primary = sources[0].entry if sources else None
-        limits = self._authority.limits(case.request.role)
         if case.situation:
-            body = render(f"situation.{case.locale}", situation=case.situation.id, order=case.request.order,
-                          limits=limits, currency=self._authority.currency)
+            body = self._situation_text(case)
         elif primary:
             body = _SALUTATION.sub("", primary.answer, count=1)
         else:
@@ -170,16 +174,24 @@ class DraftService:
         cited = [*case.notices, *([Citation.from_hit(sources[0])] if sources else [])]
         return text, cited
 
+    def _situation_text(self, case: _Case) -> str:
+        """What the order's situation allows, with its dates in the shop's timezone."""
+        order = case.request.order
+        assert case.situation is not None
+        return render(
+            f"situation.{case.locale}", situation=case.situation.id,
+            order=order.localized(self._calendar.timezone) if self._calendar else order,
+            limits=self._authority.limits(case.request.role), currency=self._authority.currency,
+        )
+
     def _complete(self, chat: ChatModel, case: _Case, sources: list[Hit]) -> tuple[str, list[Citation]]:
         request, locale = case.request, case.locale
-        limits = self._authority.limits(request.role)
         system = render(
             "system", locale=locale, platform=request.platform, shop_name=self._shop_name,
-            rules=self._policy.messages(request.platform, locale), limits=limits,
+            rules=self._policy.messages(request.platform, locale), limits=self._authority.limits(request.role),
             currency=self._authority.currency,
         )
-        guidance = render(f"situation.{locale}", situation=case.situation.id, order=request.order, limits=limits,
-                          currency=self._authority.currency) if case.situation else ""
+        guidance = self._situation_text(case) if case.situation else ""
         user = render(
             "user", locale=locale, sources=[*case.notice_entries, *(h.entry for h in sources)],
             order=request.order.facts(), situation=guidance, handoff_to=case.escalation.to,
@@ -229,6 +241,7 @@ class _Finisher:
             citations=cited, candidates=[Citation.from_hit(h) for h in case.found.candidates],
             confidence=_confidence(case.found), needs_human=case.escalation.needs_human, reasons=reasons or [],
             handoff=case.handoff, situation=case.situation.id if case.situation else None,
+            calendar=case.calendar, quick_replies=case.quick_replies,
             intent=case.intent.intent if case.intent else None,
             intent_confidence=case.intent.confidence if case.intent else None,
             provider=provider, degraded=degraded,

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
 
     shop_name: str = "晴川家居 Qingchuan Home"
     compliance_rules: Path | None = None  # a team's own compliance.yaml instead of drafting/rules/compliance.yaml
+    authority_rules: Path | None = None  # ... authority.yaml: what each agent role may give
+    escalation_rules: Path | None = None  # ... escalation.yaml: when a colleague must take over
+    situation_rules: Path | None = None  # ... situations.yaml: which answer each order state calls for
+    calendar: Path | None = None  # ... calendar.yaml: service hours, closures, carrier stops
     top_k: int = Field(default=4, ge=1, le=20)
     threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)
     threshold_en: float = Field(default=0.88, ge=-1.0, le=1.0)

@@ -6,11 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from drafting.authority import load_authority
+from drafting.calendar import ShopCalendar, load_calendar
+from drafting.escalation import Escalator, load_escalation_rules
 from drafting.intent import IntentClassifier, load_intent_rules
 from drafting.llm import build_chat_model
+from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
 from drafting.service import DraftService
 from drafting.settings import Settings
+from drafting.situations import load_situations
+from knowledge.announcements import Announcements
 from knowledge.embedders import Embedder, load_embedder
 from knowledge.indexing import Indexer
 from knowledge.retrieval import Retriever
@@ -26,6 +32,9 @@ class Components:
     knowledge: KnowledgeBase
     drafts: DraftService
     clock: Callable[[], datetime]
+    announcements: Announcements
+    calendar: ShopCalendar
+    macros: Macros
 
 
 def _now() -> datetime:
@@ -40,7 +49,12 @@ def build_components(
     clock = clock or _now
     chat = build_chat_model(settings)  # fail on bad LLM config before loading anything heavy
     intent_rules = load_intent_rules()  # and on a bad rules file
-    policy = PolicyChecker(load_rules(settings.compliance_rules))
+    authority = load_authority(settings.authority_rules)
+    policy = PolicyChecker(load_rules(settings.compliance_rules), authority)
+    escalator = Escalator(load_escalation_rules(settings.escalation_rules), authority)
+    situations = load_situations(settings.situation_rules)
+    calendar = ShopCalendar(load_calendar(settings.calendar))
+    macros = Macros(load_macros(intent_rules=intent_rules), timezone=calendar.timezone)
     embedder = embedder or load_embedder(settings.embedder, settings.model_cache_dir)
     client = open_chroma_client(
         data_dir=None if settings.chroma_host else settings.chroma_dir,
@@ -49,6 +63,12 @@ def build_components(
     store = ChromaStore(client, settings.collection, embedder.model_id)
     retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
     intents = IntentClassifier(embedder, intent_rules)
-    drafts = DraftService(retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy,
-                          clock=clock)
-    return Components(settings, embedder, store, KnowledgeBase(store, Indexer(embedder, store)), drafts, clock)
+    indexer = Indexer(embedder, store)
+    announcements = Announcements(store, indexer, intents=intent_rules.intents.keys())
+    drafts = DraftService(
+        retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy, authority=authority,
+        escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,
+        clock=clock,
+    )
+    return Components(settings, embedder, store, KnowledgeBase(store, indexer), drafts, clock, announcements,
+                      calendar, macros)

@@ -45,3 +45,15 @@ class StoreUnavailableError(KnowledgeError):
 
 class EmbedderError(KnowledgeError):
     code = "embedder_error"
+
+
+class InvalidAnnouncementError(KnowledgeError):
+    """An announcement that cannot be published as given (bad dates, unknown intent, ...)."""
+
+    code = "invalid_request"
+
+
+class ConflictError(KnowledgeError):
+    """The request clashes with what is stored (an id taken by another kind of entry, a notice not yet started)."""
+
+    code = "conflict"

@@ -17,6 +17,37 @@ EmbedMode = Literal["query", "passage"]
 KINDS: tuple[str, ...] = get_args(Kind)
 PLATFORMS: tuple[str, ...] = get_args(Platform)
 LOCALES: tuple[str, ...] = get_args(Locale)
+NAIVE_DATETIME = "must carry a timezone, e.g. 2026-11-11T00:00:00+08:00"
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Validity bounds are instants: a datetime without a timezone is ambiguous, so it is refused."""
+    if value is not None and value.tzinfo is None:
+        raise ValueError(NAIVE_DATETIME)
+    return value
+
+
+class Scope(BaseModel):
+    """Which orders an announcement is about. Each list narrows it; an empty list places no limit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    intents: tuple[str, ...] = ()
+    skus: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    @field_validator("intents", "skus", "regions", mode="before")
+    @classmethod
+    def _clean(cls, value: object) -> object:
+        if isinstance(value, str):  # one string: `|`-separated, as tags and examples are in CSV cells
+            value = value.split("|")
+        if isinstance(value, list | tuple):
+            return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        return value
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.intents or self.skus or self.regions)
 
 
 class Entry(BaseModel):
@@ -36,13 +67,18 @@ class Entry(BaseModel):
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     source: str = "api"
+    scope: Scope = Field(default_factory=Scope)  # announcements only
+    priority: int = Field(default=0, ge=0, le=100)  # announcements only; higher leads
 
     @field_validator("valid_from", "valid_until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must carry a timezone, e.g. 2026-11-11T00:00:00+08:00")
-        return value
+        return aware(value)
+
+    @field_validator("scope", mode="before")
+    @classmethod
+    def _scope_json(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value  # a CSV cell holds the scope as JSON
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -66,6 +102,8 @@ class Entry(BaseModel):
             raise ValueError("an entry needs a question or a title")
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             raise ValueError("valid_until must be after valid_from")
+        if self.kind != "announcement" and (self.priority or not self.scope.is_empty):
+            raise ValueError("only announcements may carry a scope or a priority")
         return self
 
     @property
@@ -97,6 +135,10 @@ class Entry(BaseModel):
     def content_hash(self) -> str:
         """Hash of every field: any change is an update (re-embedded only if `text_hash` changed)."""
         data = self.model_dump(mode="json")
+        if self.scope.is_empty:  # left out at their defaults, so hashes stored before these fields still match
+            del data["scope"]
+        if not self.priority:
+            del data["priority"]
         return _sha(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
     def is_valid_at(self, moment: datetime) -> bool:

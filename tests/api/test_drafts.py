@@ -21,7 +21,7 @@ def test_draft_has_every_field(seeded: TestClient) -> None:
     body = response.json()
     assert set(body) == {
         "draft", "language", "citations", "confidence", "needs_human", "reasons", "provider", "degraded", "latency_ms",
-        "candidates", "compliance", "intent", "intent_confidence",
+        "candidates", "compliance", "intent", "intent_confidence", "situation", "handoff", "calendar", "quick_replies",
     }
     assert body["language"] == "zh"
     assert body["intent"] == "logistics" and 0.0 < body["intent_confidence"] <= 1.0
@@ -52,7 +52,8 @@ def test_english_draft_with_order_facts_and_history(seeded: TestClient) -> None:
     body = response.json()
     assert body["language"] == "en"
     assert not _CJK.search(body["draft"])
-    assert "Your order JD-1 is currently shipped (tracking number SF123)." in body["draft"]
+    assert "About your order JD-1: Your parcel is on its way: (tracking number SF123)." in body["draft"]
+    assert body["situation"] == "in_transit"
     assert [c["id"] for c in body["citations"]] == ["ship-001"]
 
 

@@ -405,6 +405,6 @@ def test_sample_reply_templates_and_holding_replies_are_compliant() -> None:
         for entry in macros:
             assert CHECKER.check(entry.answer, platform, entry.locale).passed, (entry.key, platform)
         for locale in ("zh", "en"):
-            for order in (Order(), Order(id="TB20260601")):
-                holding = render(f"holding.{locale}", order=order, calendar_notice=None)
+            for order, to in ((Order(), None), (Order(id="TB20260601"), "supervisor")):
+                holding = render(f"holding.{locale}", order=order, handoff_to=to, calendar_notice=None)
                 assert CHECKER.check(holding, platform, locale, order.facts()).passed, (locale, platform)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from drafting.order import Order
 from eval.dataset import Case, Dataset, DatasetError, load_dataset, save_dataset
 from tests.conftest import write_jsonl
 from tests.eval.conftest import make_case
@@ -28,7 +29,7 @@ def test_a_case_has_defaults_for_everything_but_its_message_platform_and_locale(
     case = Case.model_validate({"id": "c", "message": "hi", "platform": "pdd", "locale": "en"})
 
     assert (case.reference_answer, case.expected_kb_ids, case.expect_human, case.order, case.context) == (
-        "", [], None, {}, [])
+        "", [], None, Order(), [])
 
 
 @pytest.mark.parametrize("bad", [{"platform": "ebay"}, {"locale": "fr"}, {"message": "  "}, {"surprise": 1},
@@ -117,6 +118,6 @@ def test_to_request_carries_the_case_and_its_most_recent_turns() -> None:
     request = case.to_request()
 
     assert (request.message, request.platform, request.locale, request.order) == (
-        case.message, "jd", "zh", {"status": "shipped"})
+        case.message, "jd", "zh", Order(status="shipped"))
     assert len(request.history) == 50
     assert request.history[-1].text == "turn 59"

@@ -71,7 +71,7 @@ def test_edge_cases() -> None:
 
 
 def test_the_sample_uses_full_source_texts_and_falls_back_to_snippets() -> None:
-    case = make_case(order={"paid": 89})
+    case = make_case(order={"amount": 89})
     draft = "签收后7天内可退，实付89元"
     full = make_sample(draft, cited=["ret-001"], case=case, sources={"ret-001": ZH_SOURCE})
     snippet_only = make_sample(draft, cited=["ret-001"], case=case, snippets={"ret-001": "支持退货"})

@@ -51,7 +51,7 @@ def test_each_reference_is_a_reply_the_metrics_accept(case: Case, sample_kb: dic
     sources = [sample_kb[(kb_id, case.locale)] for kb_id in case.expected_kb_ids]  # KeyError: not in the sample KB
     texts = [f"{e.heading}\n{e.answer}" for e in sources]
 
-    assert unsupported_claims(case.reference_answer, texts, case.order) == []
+    assert unsupported_claims(case.reference_answer, texts, case.order.facts()) == []
     assert tone_score(case.reference_answer).score == 1.0
     assert language_match(case.reference_answer, case.locale).score == 1.0
     assert violation_count(case.reference_answer, case.must_not_include).score == 0.0

@@ -398,3 +398,58 @@ def test_markdown_heading_anchor_names_the_section(tmp_path: Path) -> None:
     assert [(e.id, e.title) for e in entries] == [
         ("returns:top", "退货政策"), ("returns:no-reason", "退货政策 > 七天无理由"),
     ]
+
+
+# --- announcements: scope and priority -------------------------------------------------------------------
+
+NOTICE_ROW = {
+    "id": "ann-xj", "kind": "announcement", "title": "新疆地区快递延迟", "locale": "zh",
+    "answer": "受降雪影响，发往新疆的包裹预计延迟3-5天送达。",
+    "valid_from": "2026-01-10T00:00:00+08:00", "valid_until": "2026-01-20T00:00:00+08:00",
+    "scope": {"regions": ["新疆"], "intents": ["logistics"]}, "priority": 50,
+}
+
+
+def test_jsonl_reads_an_announcements_scope_and_priority(tmp_path: Path) -> None:
+    [entry] = load_file(write_jsonl(tmp_path / "notices.jsonl", [NOTICE_ROW]))
+
+    assert (entry.scope.regions, entry.scope.intents, entry.scope.skus) == (("新疆",), ("logistics",), ())
+    assert entry.priority == 50
+
+
+def test_jsonl_rejects_a_scope_on_a_faq_naming_the_line(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "faq.jsonl", [ZH_ROW, {**EN_ROW, "scope": {"skus": ["QC-01"]}}])
+
+    with pytest.raises(InvalidFileError) as info:
+        load_file(path)
+
+    assert _problems(info) == ["line 2: entry: Value error, only announcements may carry a scope or a priority"]
+
+
+def test_csv_reads_priority_and_a_scope_cell_of_json(tmp_path: Path) -> None:
+    path = tmp_path / "notices.csv"
+    path.write_text(
+        "id,kind,title,answer,locale,valid_until,scope,priority\n"
+        'ann-1,announcement,Stock-out,The blue pillow is sold out.,en,2026-01-20T00:00:00+08:00,'
+        '"{""skus"": [""QC-PILLOW-BLUE""]}",7\n'
+        "ann-2,announcement,Holiday cut-off,Last orders ship on Jan 19.,en,2026-01-20T00:00:00+08:00,,\n",
+        encoding="utf-8",
+    )
+
+    first, second = load_file(path)
+
+    assert (first.scope.skus, first.priority) == (("QC-PILLOW-BLUE",), 7)
+    assert (second.scope.is_empty, second.priority) == (True, 0)
+
+
+def test_markdown_front_matter_sets_an_announcements_scope(tmp_path: Path) -> None:
+    path = tmp_path / "notice.md"
+    path.write_text(
+        "---\nkind: announcement\nlocale: zh\nvalid_until: 2026-02-05T00:00:00+08:00\npriority: 20\n"
+        "scope: {regions: [新疆, 西藏]}\n---\n# 偏远地区发货\n\n新疆、西藏地区暂停发货。\n",
+        encoding="utf-8",
+    )
+
+    [entry] = load_file(path)
+
+    assert (entry.scope.regions, entry.priority) == (("新疆", "西藏"), 20)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -142,3 +144,65 @@ def test_open_ended_entries_are_always_valid() -> None:
     assert make_entry().is_valid_at(at(1990, 1, 1))
     assert make_entry(valid_from=at(2025, 1, 1)).is_valid_at(at(2099, 1, 1))
     assert not make_entry(valid_from=at(2025, 1, 1)).is_valid_at(at(2024, 12, 31))
+
+
+# --- announcement scope and priority ---------------------------------------------------------------------
+
+
+def make_notice(**overrides: object) -> Entry:
+    fields: dict[str, object] = {
+        "kind": "announcement", "question": "", "title": "新疆地区快递延迟", "valid_from": at(2026, 1, 10),
+        "valid_until": at(2026, 1, 20), "answer": "受降雪影响，发往新疆的包裹预计延迟3-5天送达。",
+    }
+    return make_entry(**{**fields, **overrides})
+
+
+def test_scope_and_priority_default_to_everyone_and_zero() -> None:
+    entry = make_entry()
+
+    assert entry.scope.is_empty and entry.scope.intents == () == entry.scope.regions == entry.scope.skus
+    assert entry.priority == 0
+
+
+@pytest.mark.parametrize("change", [{"priority": 5}, {"scope": {"regions": ["新疆"]}}], ids=["priority", "scope"])
+def test_only_announcements_carry_a_scope_or_a_priority(change: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="only announcements may carry a scope or a priority"):
+        make_entry(**change)
+
+    assert make_notice(**change).kind == "announcement"
+
+
+@pytest.mark.parametrize("priority", [-1, 101])
+def test_priority_is_between_0_and_100(priority: int) -> None:
+    with pytest.raises(ValidationError, match="priority"):
+        make_notice(priority=priority)
+
+
+def test_scope_lists_are_stripped_deduplicated_and_split_on_bars() -> None:
+    notice = make_notice(scope={"regions": [" 新疆 ", "新疆", ""], "skus": "QC-01|QC-02", "intents": ["logistics"]})
+
+    assert notice.scope.regions == ("新疆",)
+    assert notice.scope.skus == ("QC-01", "QC-02")
+    assert notice.scope.intents == ("logistics",)
+
+
+def test_scope_rejects_unknown_keys() -> None:
+    with pytest.raises(ValidationError, match="extra"):
+        make_notice(scope={"region": ["新疆"]})
+
+
+@pytest.mark.parametrize("change", [{"priority": 10}, {"scope": {"skus": ["QC-01"]}}], ids=["priority", "scope"])
+def test_scope_or_priority_change_is_an_update_without_re_embedding(change: dict[str, object]) -> None:
+    changed = make_notice(**change)
+
+    assert changed.content_hash() != make_notice().content_hash()
+    assert changed.text_hash() == make_notice().text_hash()
+
+
+def test_default_scope_and_priority_leave_the_content_hash_as_it_was() -> None:
+    """Stores indexed before announcements had a scope must not see every entry as changed."""
+    entry = make_entry()
+    legacy = entry.model_dump(mode="json", exclude={"scope", "priority"})
+
+    assert entry.content_hash() == hashlib.sha256(
+        json.dumps(legacy, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -92,8 +92,8 @@ def test_reply_without_tracking_or_notices() -> None:
 
 
 def test_holding_mentions_the_order() -> None:
-    zh = render("holding.zh", order=Order(id="TB20251111"), calendar_notice=None)
-    en = render("holding.en", order=Order(id="TB20251111"), calendar_notice=None)
+    zh = render("holding.zh", order=Order(id="TB20251111"), handoff_to=None, calendar_notice=None)
+    en = render("holding.en", order=Order(id="TB20251111"), handoff_to=None, calendar_notice=None)
 
     assert zh.startswith("亲，您的消息已经收到啦，非常感谢您的耐心～\n")
     assert "关于您的订单（TB20251111），这个问题我需要先跟相关同事核实具体情况" in zh
@@ -104,8 +104,8 @@ def test_holding_mentions_the_order() -> None:
 
 
 def test_holding_without_an_order() -> None:
-    zh = render("holding.zh", order=Order(status="shipped"), calendar_notice=None)
-    en = render("holding.en", order=NO_ORDER, calendar_notice=None)
+    zh = render("holding.zh", order=Order(status="shipped"), handoff_to=None, calendar_notice=None)
+    en = render("holding.en", order=NO_ORDER, handoff_to=None, calendar_notice=None)
 
     assert "订单" not in zh and "已发货" not in zh
     assert "\n这个问题我需要先跟相关同事核实具体情况，确认后会第一时间在这里回复您" in zh
