@@ -73,6 +73,13 @@ def load_escalation_rules(path: Path | None = None) -> EscalationRules:
     return load_rule_file(EscalationRules, ESCALATION_FILE, path)
 
 
+def escalating_intents(rules: EscalationRules, role: Role) -> set[str]:
+    """The intents that by themselves hand a `role` agent's conversation to someone with more authority."""
+    mine = ROLES.index(role)
+    return {i for spec in rules.triggers.values() if ROLES.index(spec.handled_by) > mine for i in spec.intents
+            if spec is not rules.triggers["refund_above_limit"]}
+
+
 @dataclass(frozen=True)
 class Escalation:
     """The triggers that fired above the agent's role, and who should take over (None: nobody)."""
@@ -126,7 +133,7 @@ class Escalator:
         to = escalation.to or request.role
         quote = request.message if len(request.message) <= _NOTE_QUOTE_CHARS else \
             request.message[:_NOTE_QUOTE_CHARS] + "…"
-        note = render(f"handoff.{locale}", to=to, reasons=escalation.reasons, order=request.order, intent=intent,
+        note = render(f"handoff.{locale}", to=to, escalated=escalation.to is not None, reasons=escalation.reasons, order=request.order, intent=intent,
                       quote=quote, turns=sum(1 for t in request.history if t.role == "buyer"))
         return Handoff(to=to, note=note)
 

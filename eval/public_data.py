@@ -14,7 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from drafting.escalation import escalating_intents, load_escalation_rules
 from eval.dataset import Case, DatasetError
+from eval.metrics.intent import to_intent
 from knowledge.loaders import json_objects
 from knowledge.models import Entry
 
@@ -29,7 +31,11 @@ def kb_entry_id(raw_id: str) -> str:
 
 
 def load_bitext_cases(path: Path, limit: int | None = None) -> list[Case]:
-    """Bitext rows of cases_en_*.jsonl (the TWCS rows there have no KB link and are skipped), in file order."""
+    """Bitext rows of cases_en_*.jsonl (the TWCS rows there have no KB link and are skipped), in file order.
+
+    A case expects a human when its Bitext intent maps to one that escalates an L1 agent (`complaint`, per
+    drafting/rules/escalation.yaml), and expects none otherwise: the labels escalation precision/recall use."""
+    escalating = escalating_intents(load_escalation_rules(), "l1")
     cases: list[Case] = []
     problems: list[str] = []
     for number, row in _rows(path, problems):
@@ -42,6 +48,7 @@ def load_bitext_cases(path: Path, limit: int | None = None) -> list[Case]:
             "reference_answer": _first(row.get("reference_replies")),
             "expected_kb_ids": [kb_entry_id(i) for i in row.get("kb_ids") or []],
             "expected_intent": row.get("intent"), "tags": _tags(row),
+            "expect_human": to_intent(str(row.get("intent"))) in escalating,
         }
         _collect(fields, number, cases, problems)
     _raise_if(path, problems)

@@ -98,6 +98,11 @@ def test_low_confidence_always_needs_a_human_but_is_no_handoff_to_a_higher_role(
     codes, to, needs_human = assess("在吗", "greeting", confident=False, role="l2")
 
     assert codes == ["low_confidence"] and to is None and needs_human is True
+    request = ask("在吗", role="l2")
+    found = ESCALATOR.assess(request, "zh", "greeting", confident=False, retrieval="best 0.800 < 0.910")
+    note = ESCALATOR.handoff(found, request, "zh", "greeting")
+    assert note is not None and note.to == "l2"
+    assert note.note.startswith("需要人工回复：知识库里没有足够匹配的答案 (best 0.800 < 0.910)。")
 
 
 def test_the_handoff_note_says_who_why_which_order_and_what_the_buyer_wrote() -> None:

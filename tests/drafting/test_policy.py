@@ -364,6 +364,17 @@ def test_an_llm_that_obeys_the_buyer_is_repaired_or_replaced(make_service: MakeS
     assert draft.compliance is not None and draft.compliance.passed
 
 
+@pytest.mark.parametrize(("role", "kept"), [("l1", False), ("l2", True), ("supervisor", True)])
+def test_an_llm_offer_is_kept_only_within_the_agents_authority(make_service: MakeService, role: str, kept: bool) -> None:
+    offer = "亲，真的很抱歉让您久等了，为表歉意给您一张20元优惠券作为补偿 [ship-001]。"
+    chat = ScriptedChatModel(offer, offer)
+    draft = make_service(chat).draft(ask("我的快递怎么还没到", role=role))
+
+    assert ("20元优惠券" in draft.draft) is kept
+    assert [r.code for r in draft.reasons] == ([] if kept else ["compliance_fallback"])
+    assert draft.compliance is not None and draft.compliance.passed
+
+
 def test_the_service_uses_the_checker_it_is_given(retriever: Retriever, tmp_path: Path) -> None:
     strict = PolicyChecker(load_rules(write(tmp_path, RULE.replace("[微信]", "[包裹]"))))
     draft = DraftService(retriever, policy=strict, clock=lambda: AFTER_SALE).draft(ask("我的快递怎么还没到"))
