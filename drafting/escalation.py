@@ -133,8 +133,9 @@ class Escalator:
         to = escalation.to or request.role
         quote = request.message if len(request.message) <= _NOTE_QUOTE_CHARS else \
             request.message[:_NOTE_QUOTE_CHARS] + "…"
-        note = render(f"handoff.{locale}", to=to, escalated=escalation.to is not None, reasons=escalation.reasons, order=request.order, intent=intent,
-                      quote=quote, turns=sum(1 for t in request.history if t.role == "buyer"))
+        note = render(f"handoff.{locale}", to=to, escalated=escalation.to is not None, reasons=escalation.reasons,
+                      order=request.order, intent=intent, quote=quote,
+                      turns=sum(1 for t in request.history if t.role == "buyer"))
         return Handoff(to=to, note=note)
 
     @staticmethod

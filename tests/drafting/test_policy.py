@@ -365,7 +365,9 @@ def test_an_llm_that_obeys_the_buyer_is_repaired_or_replaced(make_service: MakeS
 
 
 @pytest.mark.parametrize(("role", "kept"), [("l1", False), ("l2", True), ("supervisor", True)])
-def test_an_llm_offer_is_kept_only_within_the_agents_authority(make_service: MakeService, role: str, kept: bool) -> None:
+def test_an_llm_offer_is_kept_only_within_the_agents_authority(
+    make_service: MakeService, role: str, kept: bool
+) -> None:
     offer = "亲，真的很抱歉让您久等了，为表歉意给您一张20元优惠券作为补偿 [ship-001]。"
     chat = ScriptedChatModel(offer, offer)
     draft = make_service(chat).draft(ask("我的快递怎么还没到", role=role))
