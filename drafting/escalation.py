@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drafting.authority import Authority
-from drafting.intent import Intent
+from drafting.intent import Intent, Regex
 from drafting.models import ROLES, DraftRequest, Handoff, Reason, Role
 from drafting.rulefile import load_rule_file
 from knowledge.models import Locale
@@ -24,17 +24,6 @@ TriggerId = Literal[
 ]
 _SHOUT = re.compile(r"[!！]{3,}")
 _NOTE_QUOTE_CHARS = 80
-
-
-def _compiles(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from exc
-    return pattern
-
-
-Regex = Annotated[str, Field(min_length=1), AfterValidator(_compiles)]
 
 
 class TriggerSpec(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from drafting.intent import Intent, IntentRules, load_intent_rules
 from drafting.llm.registry import ConfigError
 from drafting.order import Order, OrderStatus, Presale
-from drafting.rulefile import RuleFileError, load_rule_file
+from drafting.rulefile import RuleFileError, load_rule_file, require_unique
 from knowledge.models import LOCALES, Locale
 from prompts import TEMPLATE_DIR, render
 
@@ -94,9 +94,7 @@ class MacrosFile(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> MacrosFile:
-        ids = [m.id for m in self.macros]
-        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-            raise ValueError(f"duplicate macro ids: {', '.join(dupes)}")
+        require_unique("macro", [m.id for m in self.macros])
         return self
 
 

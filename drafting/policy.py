@@ -7,16 +7,14 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drafting.authority import Authority, Limits, load_authority
-from drafting.llm.registry import ConfigError
 from drafting.models import Compliance, DraftRequest, Role, Violation
+from drafting.rulefile import RuleFileError, load_rule_file, require_unique
 from knowledge.models import Locale
 
 RULES_FILE = "compliance.yaml"
@@ -28,7 +26,7 @@ _SENTENCE_END = "。.!！?？;；\n"
 _ECHO_MIN_CHARS = 6  # a shorter echo (a road name alone) identifies nobody
 
 
-class RulesError(ConfigError):
+class RulesError(RuleFileError):
     """The compliance rules file cannot be used; raised at start-up, naming the file and the problems."""
 
     code = "rules_error"
@@ -117,28 +115,16 @@ class RulesFile(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> RulesFile:
-        ids = [r.id for r in self.rules]
-        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-            raise ValueError(f"duplicate rule ids: {', '.join(dupes)}")
+        require_unique("rule", [r.id for r in self.rules])
         return self
 
 
 def load_rules(path: Path | None = None) -> RulesFile:
     """The given YAML file, or the one shipped with this package; `RulesError` says what is wrong and where."""
-    name = str(path) if path else f"drafting/rules/{RULES_FILE}"
     try:
-        if path is None:
-            text = resources.files("drafting").joinpath("rules", RULES_FILE).read_text(encoding="utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
-        return RulesFile.model_validate(yaml.safe_load(text))
-    except OSError as exc:
-        raise RulesError(f"{name}: cannot read the compliance rules: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{name}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise RulesError(f"{name}: {problems}") from exc
+        return load_rule_file(RulesFile, RULES_FILE, path)
+    except RuleFileError as exc:
+        raise RulesError(str(exc)) from exc
 
 
 # --- compiled rules: dataclasses inside -----------------------------------------------------------------

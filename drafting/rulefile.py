@@ -37,6 +37,12 @@ def load_rule_file(model: type[ModelT], name: str, path: Path | None = None) -> 
         raise RuleFileError(f"{source}: {'; '.join(_problem(e) for e in exc.errors())}") from exc
 
 
+def require_unique(what: str, ids: list[str]) -> None:
+    """For a file's model validator: `ValueError` naming every id listed more than once."""
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        raise ValueError(f"duplicate {what} ids: {', '.join(dupes)}")
+
+
 def _problem(error: Any) -> str:
     where = ".".join(str(p) for p in error["loc"])
     return f"{where}: {error['msg']}" if where else str(error["msg"])

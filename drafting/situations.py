@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drafting.intent import Intent
 from drafting.order import Order, OrderStatus
-from drafting.rulefile import load_rule_file
+from drafting.rulefile import load_rule_file, require_unique
 
 SITUATIONS_FILE = "situations.yaml"
 Opening = Literal["thanks", "apology", "delay", "trouble"]
@@ -62,9 +62,7 @@ class Situations(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> Situations:
-        ids = [s.id for s in self.situations]
-        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-            raise ValueError(f"duplicate situation ids: {', '.join(dupes)}")
+        require_unique("situation", [s.id for s in self.situations])
         return self
 
     def match(self, intent: str | None, order: Order, at: datetime) -> Situation | None:
