@@ -222,3 +222,39 @@ def test_a_valid_notice_is_cited_first_and_stops_applying_when_it_expires(api: T
     assert notice_id not in cited and cited[0] == "ship-001"
     assert listed(api, "expired") == [notice_id]
 
+
+
+# --- scoped notices in drafts: they apply by scope, highest priority first, and stop when they expire ------
+
+
+def test_scoped_notices_lead_the_draft_by_priority_and_only_for_orders_in_scope(api: TestClient, clock: Clock) -> None:
+    assert api.post("/v1/knowledge", json={"entries": ROWS}).status_code == 200
+    snow = publish(api, SNOW_ZH)  # priority 50, region 新疆, logistics
+    stockout = publish(api, {"title": "蓝色乳胶枕缺货", "body": "蓝色乳胶枕暂时缺货，预计1月25日补货后按付款顺序发出。",
+                             "locale": "zh", "valid_until": "2026-01-25T00:00:00+08:00",
+                             "scope": {"skus": ["QC-PILLOW-BLUE"]}, "priority": 80})
+    order = {"id": "TB9", "status": "paid", "region": "新疆维吾尔自治区乌鲁木齐市",
+             "items": [{"sku": "qc-pillow-blue", "name": "乳胶枕"}]}
+
+    def draft(order: dict[str, Any]) -> dict[str, Any]:
+        response = api.post("/v1/drafts", json={"message": "我的快递怎么还没到", "platform": "taobao", "order": order})
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    both = draft(order)
+    cited = [c["id"] for c in both["citations"]]
+    assert cited[:2] == [stockout["id"], snow["id"]]  # priority 80 before 50, both before the FAQ
+    assert both["citations"][0]["score"] is None  # applied by scope, not by similarity
+    text = both["draft"]
+    assert text.index("【蓝色乳胶枕缺货】") < text.index("【新疆地区快递延迟】") < text.index("订单")
+
+    elsewhere = draft(order | {"region": "广东省深圳市", "items": []})
+    assert snow["id"] not in [c["id"] for c in elsewhere["citations"]]
+    assert stockout["id"] not in [c["id"] for c in elsewhere["citations"]]
+    assert "新疆" not in elsewhere["draft"] and "缺货" not in elsewhere["draft"]
+
+    clock.move(days=11)  # 21 Jan: the snow notice has expired, the stock-out is still on
+    later = [c["id"] for c in draft(order)["citations"]]
+    assert stockout["id"] in later and snow["id"] not in later
+    listed = api.get("/v1/announcements", params={"state": "expired"}).json()
+    assert [a["id"] for a in listed["items"]] == [snow["id"]]  # kept, not deleted
