@@ -96,11 +96,12 @@ def draft(
     platform: Annotated[str, typer.Option(help="taobao, pdd, jd or amazon.")] = "taobao",
     locale: Annotated[str | None, typer.Option(help="zh or en; detected if omitted.")] = None,
     order: Annotated[str | None, typer.Option(help='Order facts as JSON, e.g. \'{"id": "A1"}\'.')] = None,
+    role: Annotated[str, typer.Option(help="The agent's role: l1, l2 or supervisor.")] = "l1",
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole draft as JSON.")] = False,
 ) -> None:
     """Draft a reply to one buyer message."""
     order_facts = _parse_order(order) if order else {}
-    fields = {"message": message, "platform": platform, "locale": locale, "order": order_facts}
+    fields = {"message": message, "platform": platform, "locale": locale, "order": order_facts, "role": role}
     request = _guard(lambda: DraftRequest.model_validate(fields))
     result = _guard(lambda: _components(ctx).drafts.draft(request))
     if as_json:
@@ -112,6 +113,8 @@ def draft(
         typer.echo(f"  [{c.id}] {c.title}" + (f" ({c.score:.3f})" if c.score is not None else ""))
     if result.needs_human:
         typer.echo("  needs a human: " + "; ".join(r.message for r in result.reasons))
+    if result.handoff:
+        typer.echo(f"  handoff to {result.handoff.to}: {result.handoff.note}")
 
 
 def _parse_order(text: str) -> dict[str, Any]:

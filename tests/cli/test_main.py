@@ -117,12 +117,14 @@ def test_deleting_an_unknown_entry_fails(run: Run) -> None:
         (("draft", "在吗", "--locale", "fr"), "validation error"),
         (("draft", "在吗", "--order", "not json"), "--order is not valid JSON"),
         (("draft", "在吗", "--order", '["a list"]'), "--order must be a JSON object"),
+        (("draft", "在吗", "--order", '{"status": "已发货"}'), "order.status"),
+        (("draft", "在吗", "--role", "boss"), "role"),
         (("kb", "list", "--platform", "tmall"), "--platform must be one of taobao, pdd, jd, amazon, any"),
         (("kb", "list", "--locale", "fr"), "--locale must be one of zh, en"),
         (("kb", "list", "--kind", "faqs"), "--kind must be one of"),
     ],
-    ids=["empty", "blank", "platform", "locale", "order-not-json", "order-not-object", "kb-platform", "kb-locale",
-         "kb-kind"],
+    ids=["empty", "blank", "platform", "locale", "order-not-json", "order-not-object", "order-status", "role",
+         "kb-platform", "kb-locale", "kb-kind"],
 )
 def test_bad_draft_input_fails_without_a_traceback(run: Run, args: tuple[str, ...], mentions: str) -> None:
     result = run(*args)
