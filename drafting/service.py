@@ -14,7 +14,7 @@ from drafting.authority import Authority, load_authority
 from drafting.calendar import CalendarStatus, ShopCalendar
 from drafting.escalation import Escalation, Escalator, load_escalation_rules
 from drafting.intent import IntentDetector, IntentResult
-from drafting.llm.base import ChatModel, UpstreamError
+from drafting.llm.base import ChatModel, OnDelta, UpstreamError
 from drafting.macros import Macros, QuickReply
 from drafting.models import Citation, Compliance, Draft, DraftRequest, Handoff, Reason
 from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
@@ -92,7 +92,9 @@ class DraftService:
     def provider(self) -> str:
         return self._chat.name if self._chat else TEMPLATE_PROVIDER
 
-    def draft(self, request: DraftRequest) -> Draft:
+    def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Draft:
+        """`on_delta` receives the model's first reply as it streams (only when a model is configured and asked);
+        the returned draft, checked and cited, is what counts."""
         started = time.perf_counter()
         case = self._case(request)
         done = _Finisher(started, case, screen=lambda text: self._policy.screen(text, request, case.locale))
@@ -105,7 +107,7 @@ class DraftService:
         if self._chat is None:
             return done(*self._template(case, sources), TEMPLATE_PROVIDER, reasons)
         try:
-            return done(*self._complete(self._chat, case, sources), self._chat.name, reasons)
+            return done(*self._complete(self._chat, case, sources, on_delta), self._chat.name, reasons)
         except UpstreamError as exc:
             reason = Reason(code="llm_unavailable", message=f"used the template draft: {exc}")
             return done(*self._template(case, sources), TEMPLATE_PROVIDER, [*reasons, reason], degraded=True)
@@ -184,7 +186,9 @@ class DraftService:
             limits=self._authority.limits(case.request.role), currency=self._authority.currency,
         )
 
-    def _complete(self, chat: ChatModel, case: _Case, sources: list[Hit]) -> tuple[str, list[Citation]]:
+    def _complete(
+        self, chat: ChatModel, case: _Case, sources: list[Hit], on_delta: OnDelta | None = None
+    ) -> tuple[str, list[Citation]]:
         request, locale = case.request, case.locale
         system = render(
             "system", locale=locale, platform=request.platform, shop_name=self._shop_name,
@@ -198,7 +202,7 @@ class DraftService:
             calendar_notice=case.calendar_notice, history=request.history, message=request.message,
         )
         known = {c.id for c in case.notices} | {h.entry.id for h in sources}
-        reply = self._compliant_reply(chat, system, user, request, locale, known)
+        reply = self._compliant_reply(chat, system, user, request, locale, known, on_delta)
         text, cited_ids = _strip_markers(reply, known)
         if not text:
             raise UpstreamError("the reply held only citation markers")
@@ -207,10 +211,12 @@ class DraftService:
         return text, cited or [*case.notices, *(Citation.from_hit(h) for h in sources)]
 
     def _compliant_reply(
-        self, chat: ChatModel, system: str, user: str, request: DraftRequest, locale: str, known: set[str]
+        self, chat: ChatModel, system: str, user: str, request: DraftRequest, locale: str, known: set[str],
+        on_delta: OnDelta | None = None,
     ) -> str:
-        """The model's reply, asked once to repair what breaks a platform rule; `NonCompliantReply` if still broken."""
-        reply = chat.complete(system, user)
+        """The model's reply, asked once to repair what breaks a platform rule; `NonCompliantReply` if still broken.
+        Only the first reply streams: a repair replaces it as a whole."""
+        reply = chat.complete(system, user, on_delta)
         verdict = self._policy.screen(_strip_markers(reply, known)[0], request, locale)[1]
         if verdict.passed:
             return reply

@@ -64,6 +64,10 @@ class VectorStore(Protocol):
 
     def keys(self, flt: EntryFilter) -> builtins.list[str]: ...
 
+    def facet_vectors(self, flt: EntryFilter, facet: str) -> dict[str, builtins.list[float]]:
+        """key -> the vector of its `facet` (e.g. `q`, the question), for every entry `flt` matches."""
+        ...
+
     def get(self, keys: Sequence[str]) -> builtins.list[Entry]: ...
 
     def delete(self, keys: Sequence[str]) -> None: ...
@@ -148,6 +152,10 @@ class ChromaStore:
     def keys(self, flt: EntryFilter) -> builtins.list[str]:
         got = self._call(self._col.get, where=_where(flt, facet=ANCHOR), include=["metadatas"])
         return [m["key"] for m in got["metadatas"]]
+
+    def facet_vectors(self, flt: EntryFilter, facet: str) -> dict[str, builtins.list[float]]:
+        got = self._call(self._col.get, where=_where(flt, facet=facet), include=["metadatas", "embeddings"])
+        return {m["key"]: [float(x) for x in vec] for m, vec in zip(got["metadatas"], got["embeddings"], strict=True)}
 
     def get(self, keys: Sequence[str]) -> builtins.list[Entry]:
         got = self._anchors(keys, ["metadatas"])

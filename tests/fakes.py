@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from drafting.llm.base import UpstreamError
+from drafting.llm.base import OnDelta, UpstreamError
 
 _TOKEN = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 
@@ -65,11 +65,16 @@ class ScriptedChatModel:
     def name(self) -> str:
         return self._name
 
-    def complete(self, system: str, user: str) -> str:
+    def complete(self, system: str, user: str, on_delta: OnDelta | None = None) -> str:
+        """With `on_delta`, the reply arrives in three pieces, as a streaming model would send it."""
         self.prompts.append((system, user))
         if not self._script:
             raise UpstreamError("script exhausted")
         item = self._script.pop(0)
         if isinstance(item, Exception):
             raise item
+        if on_delta is not None:
+            step = max(1, len(item) // 3)
+            for start in range(0, len(item), step):
+                on_delta(item[start:start + step])
         return item

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
+
+OnDelta = Callable[[str], None]  # receives the reply's text as it arrives, piece by piece
 
 
 class UpstreamError(Exception):
@@ -17,4 +20,6 @@ class ChatModel(Protocol):
         """Shown as the draft's provider, e.g. `openai:gpt-4o-mini`."""
         ...
 
-    def complete(self, system: str, user: str) -> str: ...
+    def complete(self, system: str, user: str, on_delta: OnDelta | None = None) -> str:
+        """The whole reply; with `on_delta`, the reply is streamed and each piece is passed on as it arrives."""
+        ...

@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from drafting.llm.base import UpstreamError
+from drafting.llm.base import OnDelta, UpstreamError
 
 
 class OpenAICompatibleChatModel:
@@ -28,12 +28,23 @@ class OpenAICompatibleChatModel:
     def name(self) -> str:
         return self._name
 
-    def complete(self, system: str, user: str) -> str:
+    def complete(self, system: str, user: str, on_delta: OnDelta | None = None) -> str:
+        messages = [SystemMessage(system), HumanMessage(user)]
         try:
-            reply = self._chat.invoke([SystemMessage(system), HumanMessage(user)])
+            if on_delta is None:
+                reply = self._chat.invoke(messages)
+                content = reply.content if isinstance(reply.content, str) else ""
+            else:
+                content = "".join(_pass_on(chunk.content, on_delta) for chunk in self._chat.stream(messages))
         except Exception as exc:  # openai.APIError, httpx errors, or a malformed body the client choked on
             raise UpstreamError(f"{self._name} failed: {type(exc).__name__}: {exc}") from exc
-        content = reply.content if isinstance(reply.content, str) else ""
         if not content.strip():
             raise UpstreamError(f"{self._name} returned an empty reply")
         return content.strip()
+
+
+def _pass_on(content: Any, on_delta: OnDelta) -> str:
+    text = content if isinstance(content, str) else ""
+    if text:
+        on_delta(text)
+    return text

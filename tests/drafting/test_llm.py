@@ -217,3 +217,37 @@ def test_local_ollama_needs_no_key(respx_mock: respx.MockRouter) -> None:
 
     assert chat is not None and chat.name == "ollama:qwen2.5:7b-instruct"
     assert chat.complete("s", "u") == "local reply"
+
+
+# --- streaming -----------------------------------------------------------------------------------------------
+
+
+def stream_body(*pieces: str) -> httpx.Response:
+    """An OpenAI streaming reply: one server-sent event per piece, then [DONE]."""
+    events = []
+    for piece in pieces:
+        chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "test-model",
+                 "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        events.append(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n")
+    events.append("data: [DONE]\n\n")
+    return httpx.Response(200, content="".join(events).encode(), headers={"content-type": "text/event-stream"})
+
+
+@pytest.mark.respx(assert_all_called=True)
+def test_with_on_delta_the_reply_streams_piece_by_piece(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.post(COMPLETIONS).mock(return_value=stream_body("亲，", "已为您查询", " [ship-001]"))
+    pieces: list[str] = []
+
+    reply = model().complete("system", "user", pieces.append)
+
+    assert pieces == ["亲，", "已为您查询", " [ship-001]"]
+    assert reply == "亲，已为您查询 [ship-001]"
+    assert json.loads(route.calls.last.request.content)["stream"] is True
+
+
+@pytest.mark.respx(assert_all_called=True)
+def test_a_stream_that_fails_raises_upstream_error(respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(COMPLETIONS).mock(return_value=failure(400))
+
+    with pytest.raises(UpstreamError):
+        model().complete("system", "user", lambda piece: None)
