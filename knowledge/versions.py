@@ -1,0 +1,118 @@
+"""Knowledge-base versions: a snapshot of every entry after each change, listed, and restorable (rollback).
+
+Snapshots are JSONL files under one directory, with an index file; an unchanged knowledge base makes no new
+version. A rollback restores the entries of a version (re-embedding only what changed since) and is itself a
+new version, so it can be undone the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from knowledge.errors import EntryNotFoundError, KnowledgeError
+from knowledge.indexing import Indexer, IndexReport
+from knowledge.models import Entry
+from knowledge.store import EntryFilter, VectorStore
+
+INDEX_FILE = "versions.json"
+
+
+class Version(BaseModel):
+    number: int
+    created_at: datetime
+    reason: str
+    entries: int
+    digest: str  # of every entry's content: equal digests, equal knowledge bases
+
+
+class VersionsError(KnowledgeError):
+    code = "versions_unavailable"
+
+
+class KnowledgeVersions:
+    def __init__(self, store: VectorStore, indexer: Indexer, directory: Path, *, keep: int = 200) -> None:
+        self._store = store
+        self._indexer = indexer
+        self._dir = directory
+        self._keep = keep
+
+    def list(self) -> list[Version]:
+        """Newest first."""
+        return sorted(self._read_index(), key=lambda v: -v.number)
+
+    def latest(self) -> Version | None:
+        return max(self._read_index(), key=lambda v: v.number, default=None)
+
+    def snapshot(self, reason: str, at: datetime | None = None) -> Version:
+        """Record the knowledge base as it is now; returns the latest version if nothing changed since."""
+        entries = self._entries()
+        digest = _digest(entries)
+        versions = self._read_index()
+        latest = max(versions, key=lambda v: v.number, default=None)
+        if latest is not None and latest.digest == digest:
+            return latest
+        version = Version(number=(latest.number + 1) if latest else 1, created_at=at or datetime.now(UTC),
+                          reason=reason, entries=len(entries), digest=digest)
+        lines = "".join(e.model_dump_json() + "\n" for e in entries)
+        self._write(self._dir / f"{version.number}.jsonl", lines)
+        kept = sorted([*versions, version], key=lambda v: v.number)[-self._keep:]
+        for gone in {v.number for v in versions} - {v.number for v in kept}:
+            (self._dir / f"{gone}.jsonl").unlink(missing_ok=True)
+        self._write(self._dir / INDEX_FILE, json.dumps([v.model_dump(mode="json") for v in kept], indent=1))
+        return version
+
+    def entries(self, number: int) -> list[Entry]:
+        path = self._dir / f"{number}.jsonl"
+        if number not in {v.number for v in self._read_index()} or not path.exists():
+            raise EntryNotFoundError(f"no knowledge-base version {number}")
+        try:
+            return [Entry.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        except (OSError, ValidationError) as exc:
+            raise VersionsError(f"version {number} cannot be read: {exc}") from exc
+
+    def rollback(self, number: int, at: datetime | None = None) -> tuple[IndexReport, Version]:
+        """Make the knowledge base what it was at version `number`: its entries back, later ones deleted."""
+        wanted = self.entries(number)
+        keep = {e.key for e in wanted}
+        extra = [k for k in self._store.keys(EntryFilter()) if k not in keep]
+        report = self._indexer.index(wanted)
+        if extra:
+            self._store.delete(extra)
+            report.deleted += len(extra)
+            report.keys["deleted"] = sorted({*report.keys.get("deleted", []), *extra})
+        return report, self.snapshot(f"rollback to version {number}", at)
+
+    def _entries(self) -> list[Entry]:
+        return self._store.get(sorted(self._store.keys(EntryFilter())))
+
+    def _read_index(self) -> list[Version]:
+        path = self._dir / INDEX_FILE
+        if not path.exists():
+            return []
+        try:
+            return [Version.model_validate(v) for v in json.loads(path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError) as exc:
+            raise VersionsError(f"{path} cannot be read: {exc}") from exc
+
+    def _write(self, path: Path, text: str) -> None:
+        """Atomically: a crash mid-write leaves the previous file."""
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise VersionsError(f"cannot write {path}: {exc}") from exc
+
+
+def _digest(entries: list[Entry]) -> str:
+    hashes = sorted(f"{e.key}:{e.content_hash()}" for e in entries)
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
