@@ -7,9 +7,21 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import announcements, calendar, drafts, health, knowledge, macros
+from api.routes import (
+    analytics,
+    announcements,
+    calendar,
+    console,
+    drafts,
+    feedback,
+    health,
+    knowledge,
+    macros,
+    versions,
+)
 from drafting.settings import Settings
 from drafting.wiring import build_components
 from knowledge.embedders import Embedder
@@ -26,6 +38,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.components = build_components(settings, embedder=embedder, clock=clock)
         yield
+        app.state.components.history.close()
 
     app = FastAPI(
         title="draftdesk",
@@ -34,6 +47,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (drafts, knowledge, announcements, calendar, macros, health):
+    for module in (drafts, feedback, analytics, versions, knowledge, announcements, calendar, macros, health):
         app.include_router(module.router)
+    app.include_router(console.router)  # the web console: /, /knowledge, /qa
+    app.mount("/static", StaticFiles(directory=console.WEB_DIR / "static"), name="static")
     return app

@@ -9,6 +9,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from drafting.calendar import ShopCalendar
+from drafting.history import DraftLog
 from drafting.macros import Macros
 from drafting.service import DraftService
 from drafting.settings import Settings
@@ -45,6 +46,10 @@ def get_macros(request: Request) -> Macros:
     return get_components(request).macros
 
 
+def get_history(request: Request) -> DraftLog:
+    return get_components(request).history
+
+
 def get_settings(request: Request) -> Settings:
     return get_components(request).settings
 
@@ -57,3 +62,4 @@ ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 CalendarDep = Annotated[ShopCalendar, Depends(get_calendar)]
 MacrosDep = Annotated[Macros, Depends(get_macros)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+HistoryDep = Annotated[DraftLog, Depends(get_history)]

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from drafting.history import HistoryError
 from knowledge.errors import KnowledgeError
 
 log = logging.getLogger("draftdesk.api")
@@ -23,6 +24,8 @@ _STATUS = {
     "embedder_mismatch": 409,
     "store_unavailable": 503,
     "embedder_error": 503,
+    "database_unavailable": 503,
+    "versions_unavailable": 503,
 }
 
 
@@ -45,6 +48,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _knowledge(_: Request, exc: KnowledgeError) -> JSONResponse:
         extra = {"problems": exc.problems} if hasattr(exc, "problems") else {}
         return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=_STATUS.get(exc.code, 400))
+
+    @app.exception_handler(HistoryError)
+    async def _history(_: Request, exc: HistoryError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=_STATUS.get(exc.code, 400))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from drafting.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
+from drafting.history import LoggedDraft
 from knowledge.announcements import Announcement
 from knowledge.models import Entry, Locale, Platform, Scope, aware
 
 MAX_ROWS = 5000
+MAX_FINAL_CHARS = 8000
 
 
 class IndexRequest(BaseModel):
@@ -21,13 +24,21 @@ class IndexRequest(BaseModel):
     prune: bool = Field(default=False, description="Delete entries of this source that are not in `entries`.")
 
 
+class IndexKeys(BaseModel):
+    added: list[str] = Field(default_factory=list, description="`id@locale` keys new to the store.")
+    updated: list[str] = Field(default_factory=list, description="Keys whose content changed.")
+    deleted: list[str] = Field(default_factory=list, description="Keys pruned: gone from their source.")
+
+
 class IndexSummary(BaseModel):
     added: int
     updated: int
     unchanged: int
     deleted: int
-    embedded: int
+    embedded: int = Field(description="Texts embedded (a dry run: texts that would be).")
     sources: list[str]
+    dry_run: bool = Field(default=False, description="True: nothing was written; the counts and keys are a preview.")
+    keys: IndexKeys = Field(default_factory=IndexKeys, description="The keys behind each count but `unchanged`.")
 
 
 class EntryList(BaseModel):
@@ -73,3 +84,88 @@ class AnnouncementList(BaseModel):
 class AnnouncementVariants(BaseModel):
     id: str
     items: list[Announcement]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["accepted", "edited", "rejected"] = Field(description="What the agent did with the draft.")
+    final_text: str | None = Field(default=None, min_length=1, max_length=MAX_FINAL_CHARS,
+                                   description="The text the agent sent; required when `edited`.")
+    reason: str | None = Field(default=None, min_length=1, max_length=500,
+                               description="Why; required when `rejected`.")
+
+
+class FeedbackReceipt(BaseModel):
+    draft_id: str
+    action: str
+    edit_distance: int | None = Field(description="Characters inserted, deleted or substituted (Levenshtein) from "
+                                      "the draft to the final text; 0 when accepted, null when rejected.")
+    created_at: datetime
+
+
+class DraftHistory(BaseModel):
+    items: list[LoggedDraft] = Field(description="Newest first, each with its feedback, oldest first.")
+    total: int
+    limit: int
+    offset: int
+
+
+class VolumeReport(BaseModel):
+    group: str
+    since: datetime | None
+    until: datetime | None
+    total: int
+    items: list[Count] = Field(description="Most first; by hour: the 24 hours of the day in the shop's timezone.")
+
+
+class AcceptanceReport(BaseModel):
+    by: str
+    since: datetime | None
+    until: datetime | None
+    items: list[Acceptance] = Field(description="Shares of the latest action per draft among the `n` drafts with "
+                                    "feedback; by entry, a draft counts for every entry it cited.")
+
+
+class GapReport(BaseModel):
+    similarity: float = Field(description="The cosine at which two questions share a group.")
+    unanswered: int = Field(description="Drafts held for low confidence or rejected, in the period.")
+    items: list[Gap] = Field(description="Groups of similar unanswered questions, largest first.")
+
+
+class StaffingReport(BaseModel):
+    capacity_per_hour: float
+    target_reply_s: float
+    service_level: float
+    shift_hours: int
+    hours: list[HourPlan] = Field(description="Per hour: the fewest agents meeting the target (Erlang C).")
+    shifts: list[ShiftPlan] = Field(description="Per shift: the agents its busiest hour needs.")
+
+
+class VersionOut(BaseModel):
+    number: int
+    created_at: datetime
+    reason: str
+    entries: int
+    digest: str
+    kb_version: str = Field(description="The short form drafts are logged with.")
+
+
+class VersionList(BaseModel):
+    items: list[VersionOut]
+
+
+class Rollback(BaseModel):
+    summary: IndexSummary
+    version: VersionOut
+
+
+class DuplicatePair(BaseModel):
+    first: str = Field(description="id@locale")
+    second: str
+    score: float
+
+
+class DuplicateList(BaseModel):
+    threshold: float
+    items: list[DuplicatePair]

@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn, cast
 
 import typer
 
+from drafting.history import HistoryError
 from drafting.llm.registry import ConfigError
 from drafting.models import DraftRequest
 from drafting.settings import Settings
@@ -47,7 +48,7 @@ def _guard(fn: Any) -> Any:
     """Our errors and bad settings become one line on stderr and a non-zero exit, never a traceback."""
     try:
         return fn()
-    except (KnowledgeError, ConfigError, TemplateError) as exc:
+    except (KnowledgeError, HistoryError, ConfigError, TemplateError) as exc:
         _fail(str(exc))
     except ValueError as exc:  # pydantic ValidationError is a ValueError
         _fail(str(exc), 2)
@@ -78,10 +79,12 @@ def index(
     paths: Annotated[list[Path], typer.Argument(help="Knowledge files (.jsonl, .csv, .md) or directories.")],
     prune: Annotated[bool, typer.Option(help="Delete entries that disappeared from these files.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Report what would change (with --json: the keys); write nothing.")]
+    = False,
 ) -> None:
     """Index knowledge files; unchanged entries are not re-embedded."""
     kb = _components(ctx).knowledge
-    report = _guard(lambda: kb.index_paths(paths, prune=prune))
+    report = _guard(lambda: kb.index_paths(paths, prune=prune, dry_run=dry_run))
     summary = report.as_dict()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))

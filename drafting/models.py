@@ -84,6 +84,7 @@ class Compliance(BaseModel):
 
 
 class Draft(BaseModel):
+    id: str | None = Field(default=None, description="Set when the draft is logged; use it to send feedback.")
     draft: str
     language: Locale
     citations: list[Citation] = Field(description="The sources the draft is built on, in the order used.")

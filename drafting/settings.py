@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     collection: str = "draftdesk-kb"
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = 8000
+    database_url: str | None = None  # the draft log; default sqlite:///<data_dir>/draftdesk.db
+    gap_similarity: float = Field(default=0.9, ge=-1.0, le=1.0)  # cosine at which unanswered questions group
 
     shop_name: str = "晴川家居 Qingchuan Home"
     compliance_rules: Path | None = None  # a team's own compliance.yaml instead of drafting/rules/compliance.yaml
@@ -27,6 +29,7 @@ class Settings(BaseSettings):
     escalation_rules: Path | None = None  # ... escalation.yaml: when a colleague must take over
     situation_rules: Path | None = None  # ... situations.yaml: which answer each order state calls for
     calendar: Path | None = None  # ... calendar.yaml: service hours, closures, carrier stops
+    runs_dir: Path = Path("runs")  # eval runs (`draftdesk eval run --out runs/<name>`) the web console's QA view lists
     top_k: int = Field(default=4, ge=1, le=20)
     threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)
     threshold_en: float = Field(default=0.88, ge=-1.0, le=1.0)
@@ -42,6 +45,10 @@ class Settings(BaseSettings):
     @property
     def thresholds(self) -> dict[str, float]:
         return {"zh": self.threshold_zh, "en": self.threshold_en}
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'draftdesk.db'}"
 
     @property
     def chroma_dir(self) -> Path:

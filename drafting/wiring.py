@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from drafting.authority import load_authority
 from drafting.calendar import ShopCalendar, load_calendar
 from drafting.escalation import Escalator, load_escalation_rules
+from drafting.history import DraftLog, open_engine
 from drafting.intent import IntentClassifier, load_intent_rules
+from drafting.kbversion import KbVersion
 from drafting.llm import build_chat_model
 from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
@@ -22,6 +24,7 @@ from knowledge.indexing import Indexer
 from knowledge.retrieval import Retriever
 from knowledge.service import KnowledgeBase
 from knowledge.store import ChromaStore, VectorStore, open_chroma_client
+from knowledge.versions import KnowledgeVersions
 
 
 @dataclass
@@ -35,6 +38,9 @@ class Components:
     announcements: Announcements
     calendar: ShopCalendar
     macros: Macros
+    history: DraftLog
+    kb_version: KbVersion
+    versions: KnowledgeVersions
 
 
 def _now() -> datetime:
@@ -61,14 +67,16 @@ def build_components(
         host=settings.chroma_host, port=settings.chroma_port,
     )
     store = ChromaStore(client, settings.collection, embedder.model_id)
+    history = DraftLog(open_engine(settings.database), clock)
     retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
     intents = IntentClassifier(embedder, intent_rules)
     indexer = Indexer(embedder, store)
-    announcements = Announcements(store, indexer, intents=intent_rules.intents.keys())
+    versions = KnowledgeVersions(store, indexer, settings.data_dir / "kb_versions" / settings.collection)
+    announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
     drafts = DraftService(
         retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy, authority=authority,
         escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,
         clock=clock,
     )
-    return Components(settings, embedder, store, KnowledgeBase(store, indexer), drafts, clock, announcements,
-                      calendar, macros)
+    return Components(settings, embedder, store, KnowledgeBase(store, indexer, versions), drafts, clock,
+                      announcements, calendar, macros, history, KbVersion(store), versions)

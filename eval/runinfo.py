@@ -12,7 +12,6 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr
 
 from drafting.settings import Settings
-from knowledge.store import EntryFilter, VectorStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,19 +47,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: data.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def kb_hash(store: VectorStore) -> tuple[str, int]:
-    """sha256 over the store's sorted entry keys and their content hashes, and the number of entries.
-
-    Two stores holding the same entries hash alike whatever order they were indexed in.
-    """
-    keys = sorted(store.keys(EntryFilter()))
-    fingerprints = store.fingerprints(keys)
-    digest = hashlib.sha256()
-    for key in keys:
-        digest.update(f"{key}\t{fingerprints.get(key, ('', ''))[0]}\n".encode())
-    return digest.hexdigest(), len(keys)
 
 
 def public_settings(settings: Settings) -> dict[str, Any]:

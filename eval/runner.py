@@ -25,10 +25,11 @@ from drafting.wiring import Components, build_components
 from eval import report, runinfo
 from eval.baseline import BaselinePipeline
 from eval.dataset import Case, Dataset, load_dataset
-from eval.metrics import MetricResult, Sample, case_metrics, summarize
+from eval.metrics import MetricResult, Sample, case_metrics, higher_is_better, summarize
 from eval.metrics.judge import LLMJudge
 from knowledge.embedders import Embedder
 from knowledge.store import VectorStore
+from knowledge.versions import store_digest
 
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
@@ -73,13 +74,15 @@ def run(dataset_path: Path, settings: Settings, embedder: Embedder, options: Run
     cases = dataset.cases[:options.limit] if options.limit is not None else dataset.cases
     started = runinfo.now()
     with _knowledge(settings, embedder, options.kb) as components:
-        kb_digest, kb_entries = runinfo.kb_hash(components.store)
+        kb_digest, kb_entries = store_digest(components.store)
         pipeline = _pipeline(options.pipeline, components)
         rows, samples, results = _score_all(cases, pipeline, components.store, embedder, options, dataset.name)
     finished = runinfo.now()
+    metrics = {m.name: m.score for m in summarize(samples, results)}
     summary = {
         "cases": len(cases),
-        "metrics": {m.name: m.score for m in summarize(samples, results)},
+        "metrics": metrics,
+        "lower_is_better": [name for name in metrics if not higher_is_better(name)],  # readers need no eval code
         "run": {
             "pipeline": options.pipeline.value,
             "dataset": {"name": dataset.name, "path": str(dataset_path), "sha256": runinfo.file_sha256(dataset_path),

@@ -19,6 +19,7 @@ from knowledge.errors import ConflictError, EntryNotFoundError, InvalidAnnouncem
 from knowledge.indexing import Indexer
 from knowledge.models import Entry, Locale, Platform, Scope
 from knowledge.store import EntryFilter, VectorStore
+from knowledge.versions import KnowledgeVersions
 
 State = Literal["active", "scheduled", "expired"]
 StateFilter = Literal["active", "scheduled", "expired", "all"]
@@ -64,12 +65,15 @@ class Announcement(BaseModel):
 
 
 class Announcements:
-    """`intents` are the intent ids a scope may name (empty: any). Every method takes the time it works at."""
+    """`intents` are the intent ids a scope may name (empty: any). Every method takes the time it works at. With
+    `versions`, each publish or expiry is followed by a knowledge-base snapshot."""
 
-    def __init__(self, store: VectorStore, indexer: Indexer, *, intents: Collection[str] = ()) -> None:
+    def __init__(self, store: VectorStore, indexer: Indexer, *, intents: Collection[str] = (),
+                 versions: KnowledgeVersions | None = None) -> None:
         self._store = store
         self._indexer = indexer
         self._intents = frozenset(intents)
+        self._versions = versions
 
     def publish(
         self, *, title: str, body: str, locale: str, valid_until: datetime, at: datetime,
@@ -102,6 +106,8 @@ class Announcements:
             raise ConflictError(f"{entry.id!r} ({entry.locale}) is a {taken[0].kind}, not an announcement; "
                                 "choose another id")
         self._indexer.index([entry])
+        if self._versions:
+            self._versions.snapshot(f"announcement {entry.id} published", at)
         return entry
 
     def list(
@@ -131,6 +137,8 @@ class Announcements:
                                 "or delete it")
         ended = [_validate({**e.model_dump(), "valid_until": at}) for e in entries if state_at(e, at) == "active"]
         self._indexer.index(ended)
+        if self._versions and ended:
+            self._versions.snapshot(f"announcement {entry_id} ended", at)
         by_key = {e.key: e for e in entries} | {e.key: e for e in ended}
         return sorted(by_key.values(), key=lambda e: e.locale)
 

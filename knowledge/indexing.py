@@ -9,6 +9,9 @@ from knowledge.embedders.base import Embedder
 from knowledge.models import EmbedMode, Entry, facet_mode
 from knowledge.store import EntryFilter, StoredEntry, VectorStore
 
+_Known = dict[tuple[str, str], list[float]]  # (mode, text) -> vector
+_Wanted = dict[EmbedMode, set[str]]  # texts to embed, per mode
+
 
 @dataclass
 class IndexReport:
@@ -16,12 +19,15 @@ class IndexReport:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
-    embedded: int = 0  # texts sent through the embedding model
+    embedded: int = 0  # texts sent through the embedding model (a dry run: texts that would be)
     sources: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    keys: dict[str, list[str]] = field(default_factory=dict)  # "added" | "updated" | "deleted" -> id@locale keys
 
     def as_dict(self) -> dict[str, object]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "deleted": self.deleted, "embedded": self.embedded, "sources": self.sources}
+                "deleted": self.deleted, "embedded": self.embedded, "sources": self.sources,
+                "dry_run": self.dry_run, "keys": self.keys}
 
 
 class Indexer:
@@ -29,49 +35,61 @@ class Indexer:
         self._embedder = embedder
         self._store = store
 
-    def index(self, entries: Sequence[Entry], *, prune_sources: Sequence[str] = ()) -> IndexReport:
-        """Upsert `entries`; with `prune_sources`, delete stored entries of those sources not in `entries`."""
-        report = IndexReport(sources=sorted({e.source for e in entries} | set(prune_sources)))
+    def index(
+        self, entries: Sequence[Entry], *, prune_sources: Sequence[str] = (), dry_run: bool = False
+    ) -> IndexReport:
+        """Upsert `entries`; with `prune_sources`, delete stored entries of those sources not in `entries`.
+        `dry_run` reports the same counts and keys but embeds and writes nothing (a preview before publishing)."""
+        report = IndexReport(sources=sorted({e.source for e in entries} | set(prune_sources)), dry_run=dry_run)
         stored = self._store.fingerprints([e.key for e in entries])
         changed: list[Entry] = []
+        added: list[str] = []
+        updated: list[str] = []
         for entry in entries:
             old = stored.get(entry.key)
             if old is None:
-                report.added += 1
+                added.append(entry.key)
             elif old[0] == entry.content_hash():
                 report.unchanged += 1
                 continue
             else:
-                report.updated += 1
+                updated.append(entry.key)
             changed.append(entry)
-        items, report.embedded = self._embed(changed, stored)
-        self._store.upsert(items)
-        if prune_sources:
-            keep = {e.key for e in entries}
-            gone = [k for src in prune_sources for k in self._store.keys(EntryFilter(source=src)) if k not in keep]
+        keep = {e.key for e in entries}
+        gone = [k for src in prune_sources for k in self._store.keys(EntryFilter(source=src)) if k not in keep]
+        report.added, report.updated, report.deleted = len(added), len(updated), len(gone)
+        report.keys = {"added": added, "updated": updated, "deleted": sorted(gone)}
+        known, wanted = self._reusable(changed, stored)
+        report.embedded = sum(len(t) for t in wanted.values())
+        if dry_run:
+            return report
+        self._store.upsert(self._embed(changed, known, wanted))
+        if gone:
             self._store.delete(gone)
-            report.deleted = len(gone)
         return report
 
-    def _embed(self, entries: list[Entry], stored: dict[str, tuple[str, str]]) -> tuple[list[StoredEntry], int]:
-        """Reuse the stored vector of any facet whose text is unchanged; embed each distinct new text once."""
-        known: dict[tuple[str, str], list[float]] = {
+    def _reusable(self, entries: list[Entry], stored: dict[str, tuple[str, str]]) -> tuple[_Known, _Wanted]:
+        """The stored vector of every facet whose text is unchanged, and the distinct new texts to embed."""
+        known: _Known = {
             (facet_mode(facet), text): vector
             for facet, text, vector in self._store.vectors([e.key for e in entries if e.key in stored])
         }
-        wanted: dict[EmbedMode, set[str]] = {"query": set(), "passage": set()}
+        wanted: _Wanted = {"query": set(), "passage": set()}
         for e in entries:
             for mode, text in e.facets().values():
                 if (mode, text) not in known:
                     wanted[mode].add(text)
+        return known, wanted
+
+    def _embed(self, entries: list[Entry], known: _Known, wanted: _Wanted) -> list[StoredEntry]:
+        """Embed each distinct new text once; every facet then has a vector."""
         for mode, texts in wanted.items():
             ordered = sorted(texts, key=len)  # similar lengths batch with less padding
             embed = self._embedder.embed_queries if mode == "query" else self._embedder.embed_passages
             if ordered:
                 known.update({(mode, t): v.tolist() for t, v in zip(ordered, embed(ordered), strict=True)})
-        items = [
+        return [
             StoredEntry(e, e.content_hash(), e.text_hash(),
                         {facet: known[(mode, text)] for facet, (mode, text) in e.facets().items()})
             for e in entries
         ]
-        return items, sum(len(t) for t in wanted.values())

@@ -12,27 +12,36 @@ from knowledge.indexing import Indexer, IndexReport
 from knowledge.loaders import knowledge_files, load_bytes, load_path, parse_entries
 from knowledge.models import Entry
 from knowledge.store import EntryFilter, VectorStore
+from knowledge.versions import KnowledgeVersions
 
 
 class KnowledgeBase:
-    def __init__(self, store: VectorStore, indexer: Indexer) -> None:
+    """With `versions`, every change that writes is followed by a snapshot (a new version if anything changed)."""
+
+    def __init__(self, store: VectorStore, indexer: Indexer, versions: KnowledgeVersions | None = None) -> None:
         self._store = store
         self._indexer = indexer
+        self._versions = versions
 
-    def index_paths(self, paths: Sequence[Path], *, prune: bool = False) -> IndexReport:
-        """Every file is read before anything is written: one bad file leaves the store untouched."""
+    def index_paths(self, paths: Sequence[Path], *, prune: bool = False, dry_run: bool = False) -> IndexReport:
+        """Every file is read before anything is written: one bad file leaves the store untouched. `dry_run`
+        reports what would change (keys per bucket) and writes nothing."""
         entries = [entry for path in paths for entry in load_path(path)]
         sources = _sources(paths) if prune else []
-        return self._indexer.index(entries, prune_sources=sources)
+        report = self._indexer.index(entries, prune_sources=sources, dry_run=dry_run)
+        return self._recorded(report, "index " + ", ".join(p.name for p in paths))
 
-    def index_upload(self, data: bytes, filename: str, *, prune: bool = False) -> IndexReport:
+    def index_upload(self, data: bytes, filename: str, *, prune: bool = False, dry_run: bool = False) -> IndexReport:
         source = f"upload:{Path(filename).name}"
         entries = load_bytes(data, filename=filename, source=source)
-        return self._indexer.index(entries, prune_sources=[source] if prune else [])
+        report = self._indexer.index(entries, prune_sources=[source] if prune else [], dry_run=dry_run)
+        return self._recorded(report, f"upload {Path(filename).name}")
 
-    def index_rows(self, rows: Iterable[dict[str, Any]], *, source: str = "api", prune: bool = False) -> IndexReport:
+    def index_rows(self, rows: Iterable[dict[str, Any]], *, source: str = "api", prune: bool = False,
+                   dry_run: bool = False) -> IndexReport:
         entries = parse_entries(rows, source)
-        return self._indexer.index(entries, prune_sources=[source] if prune else [])
+        report = self._indexer.index(entries, prune_sources=[source] if prune else [], dry_run=dry_run)
+        return self._recorded(report, f"entries from {source}")
 
     def list(self, flt: EntryFilter, *, limit: int = 50, offset: int = 0) -> tuple[builtins.list[Entry], int]:
         keys = sorted(self._store.keys(flt))  # chroma's own order is not stable
@@ -45,10 +54,17 @@ class KnowledgeBase:
     def delete(self, entry_id: str, locale: str | None = None) -> int:
         keys = self._keys(entry_id, locale)
         self._store.delete(keys)
+        if self._versions:
+            self._versions.snapshot(f"delete {entry_id}" + (f"@{locale}" if locale else ""))
         return len(keys)
 
     def count(self) -> int:
         return self._store.count()
+
+    def _recorded(self, report: IndexReport, reason: str) -> IndexReport:
+        if self._versions and not report.dry_run and (report.added or report.updated or report.deleted):
+            self._versions.snapshot(reason)
+        return report
 
     def _keys(self, entry_id: str, locale: str | None) -> builtins.list[str]:
         keys = self._store.keys(EntryFilter(entry_id=entry_id, locale=locale))

@@ -7,6 +7,7 @@ new version, so it can be undone the same way.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import os
@@ -43,7 +44,7 @@ class KnowledgeVersions:
         self._dir = directory
         self._keep = keep
 
-    def list(self) -> list[Version]:
+    def list(self) -> builtins.list[Version]:
         """Newest first."""
         return sorted(self._read_index(), key=lambda v: -v.number)
 
@@ -52,12 +53,12 @@ class KnowledgeVersions:
 
     def snapshot(self, reason: str, at: datetime | None = None) -> Version:
         """Record the knowledge base as it is now; returns the latest version if nothing changed since."""
-        entries = self._entries()
-        digest = _digest(entries)
+        digest = store_digest(self._store)[0]
         versions = self._read_index()
         latest = max(versions, key=lambda v: v.number, default=None)
         if latest is not None and latest.digest == digest:
             return latest
+        entries = self._entries()
         version = Version(number=(latest.number + 1) if latest else 1, created_at=at or datetime.now(UTC),
                           reason=reason, entries=len(entries), digest=digest)
         lines = "".join(e.model_dump_json() + "\n" for e in entries)
@@ -68,7 +69,7 @@ class KnowledgeVersions:
         self._write(self._dir / INDEX_FILE, json.dumps([v.model_dump(mode="json") for v in kept], indent=1))
         return version
 
-    def entries(self, number: int) -> list[Entry]:
+    def entries(self, number: int) -> builtins.list[Entry]:
         path = self._dir / f"{number}.jsonl"
         if number not in {v.number for v in self._read_index()} or not path.exists():
             raise EntryNotFoundError(f"no knowledge-base version {number}")
@@ -89,10 +90,10 @@ class KnowledgeVersions:
             report.keys["deleted"] = sorted({*report.keys.get("deleted", []), *extra})
         return report, self.snapshot(f"rollback to version {number}", at)
 
-    def _entries(self) -> list[Entry]:
+    def _entries(self) -> builtins.list[Entry]:
         return self._store.get(sorted(self._store.keys(EntryFilter())))
 
-    def _read_index(self) -> list[Version]:
+    def _read_index(self) -> builtins.list[Version]:
         path = self._dir / INDEX_FILE
         if not path.exists():
             return []
@@ -113,6 +114,12 @@ class KnowledgeVersions:
             raise VersionsError(f"cannot write {path}: {exc}") from exc
 
 
-def _digest(entries: list[Entry]) -> str:
-    hashes = sorted(f"{e.key}:{e.content_hash()}" for e in entries)
-    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
+def store_digest(store: VectorStore) -> tuple[str, int]:
+    """sha256 over the store's sorted entry keys and their content hashes, and the number of entries: two stores
+    holding the same entries hash alike whatever order they were indexed in (what drafts and eval runs record)."""
+    keys = sorted(store.keys(EntryFilter()))
+    fingerprints = store.fingerprints(keys)
+    digest = hashlib.sha256()
+    for key in keys:
+        digest.update(f"{key}\t{fingerprints.get(key, ('', ''))[0]}\n".encode())
+    return digest.hexdigest(), len(keys)

@@ -1,20 +1,82 @@
-"""POST /v1/drafts: a cited draft reply for a buyer message."""
+"""POST /v1/drafts (and /v1/drafts/stream, as server-sent events): a cited draft reply for a buyer message,
+logged for feedback and analytics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
 
-from api.deps import DraftsDep
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ComponentsDep, DraftsDep
+from api.errors import error_body
+from drafting.history import HistoryError
 from drafting.models import Draft, DraftRequest
+from drafting.wiring import Components
+from knowledge.errors import KnowledgeError
 
 router = APIRouter(tags=["drafts"])
+log = logging.getLogger("draftdesk.api")
 
 
 @router.post("/v1/drafts", response_model=Draft, summary="Draft a reply to a buyer message")
-def create_draft(body: DraftRequest, drafts: DraftsDep) -> Draft:
+def create_draft(body: DraftRequest, drafts: DraftsDep, components: ComponentsDep) -> Draft:
     """Retrieves matching FAQs, policies and live announcements and drafts a soothing, cited reply.
 
     Low retrieval confidence yields a holding reply with `needs_human: true`; an LLM failure yields the
-    template draft with `degraded: true`. Neither is an HTTP error.
+    template draft with `degraded: true`. Neither is an HTTP error. The draft is logged and its `id` returned
+    (for `POST /v1/drafts/{id}/feedback`); if the log is unavailable the draft still comes back, with `id: null`.
     """
-    return drafts.draft(body)
+    return _logged(components, body, drafts.draft(body))
+
+
+@router.post(
+    "/v1/drafts/stream", summary="Draft a reply, streamed as server-sent events",
+    responses={200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then one `draft`."}},
+)
+async def stream_draft(body: DraftRequest, components: ComponentsDep) -> StreamingResponse:
+    """The same draft as `POST /v1/drafts`, as server-sent events: `delta` events (`{"text": ...}`) carry the
+    model's reply as it is written (only when an LLM is configured), then one `draft` event carries the checked,
+    cited, logged draft, which replaces whatever was streamed (a repair or a template fallback may differ). A
+    failure ends the stream with an `error` event in the usual error shape."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+
+    def on_delta(text: str) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, ("delta", json.dumps({"text": text}, ensure_ascii=False)))
+
+    def run() -> None:
+        try:
+            draft = _logged(components, body, components.drafts.draft(body, on_delta))
+            event = ("draft", draft.model_dump_json())
+        except Exception as exc:
+            log.exception("streamed draft failed")
+            code = getattr(exc, "code", "internal_error")
+            event = ("error", json.dumps(error_body(code, str(exc) if code != "internal_error" else
+                                                   "the draft could not be made"), ensure_ascii=False))
+        loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    async def events() -> AsyncIterator[str]:
+        task = asyncio.ensure_future(run_in_threadpool(run))
+        while True:
+            name, data = await queue.get()
+            yield f"event: {name}\ndata: {data}\n\n"
+            if name != "delta":
+                break
+        await task
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _logged(components: Components, body: DraftRequest, draft: Draft) -> Draft:
+    """The draft with its log id; if the log is unavailable the agent still gets the draft, with `id: null`."""
+    try:
+        draft_id = components.history.record(body, draft, components.kb_version())
+    except (HistoryError, KnowledgeError) as exc:
+        log.error("draft not logged: %s", exc.message)
+        return draft
+    return draft.model_copy(update={"id": draft_id})

@@ -40,23 +40,28 @@ _UPLOAD_BODY: dict[str, Any] = {
 
 @router.post("/v1/knowledge", response_model=IndexSummary, openapi_extra=_UPLOAD_BODY,
              summary="Index JSON entries or an uploaded knowledge file")
-async def index_knowledge(request: Request, kb: KnowledgeDep) -> IndexSummary:
+async def index_knowledge(
+    request: Request, kb: KnowledgeDep,
+    dry_run: Annotated[bool, Query(description="Report what would be added, changed and removed; write nothing.")]
+    = False,
+) -> IndexSummary:
     """Unchanged entries are not re-embedded. A file with any invalid line is rejected whole (400)."""
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
-        report = await _index_upload(request, kb)
+        report = await _index_upload(request, kb, dry_run=dry_run)
     elif content_type.startswith("application/json"):
         try:
             body = IndexRequest.model_validate_json(await request.body())
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
-        report = await run_in_threadpool(kb.index_rows, body.entries, source=body.source, prune=body.prune)
+        report = await run_in_threadpool(
+            kb.index_rows, body.entries, source=body.source, prune=body.prune, dry_run=dry_run)
     else:
         raise ApiError(415, "unsupported_media_type", "send application/json entries or a multipart/form-data file")
     return IndexSummary(**report.as_dict())  # type: ignore[arg-type]
 
 
-async def _index_upload(request: Request, kb: KnowledgeBase) -> IndexReport:
+async def _index_upload(request: Request, kb: KnowledgeBase, *, dry_run: bool) -> IndexReport:
     form = await request.form(max_files=1)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -65,7 +70,8 @@ async def _index_upload(request: Request, kb: KnowledgeBase) -> IndexReport:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApiError(413, "payload_too_large", f"files are limited to {MAX_UPLOAD_BYTES // 1024 // 1024} MiB")
     prune = str(form.get("prune", "false")).strip().lower() in {"1", "true", "yes", "on"}
-    return await run_in_threadpool(kb.index_upload, data, upload.filename or "upload.jsonl", prune=prune)
+    return await run_in_threadpool(
+        kb.index_upload, data, upload.filename or "upload.jsonl", prune=prune, dry_run=dry_run)
 
 
 @router.get("/v1/knowledge", response_model=EntryList, summary="List knowledge entries")

@@ -28,6 +28,10 @@ ROWS: list[dict[str, Any]] = [
 ]
 
 
+COMPLETIONS = "https://llm.test/v1/chat/completions"  # the mocked OpenAI-compatible endpoint of `llm_client`
+ASK = {"message": "我的快递怎么还没到", "platform": "taobao", "order": {"id": "TB-9"}}
+
+
 @pytest.fixture
 def fake_settings(settings: Settings) -> Settings:
     """The hashing embedder scores shared words, not meaning: its thresholds sit far below e5's."""
@@ -66,3 +70,14 @@ def total(client: TestClient, **params: Any) -> int:
     response = client.get("/v1/knowledge", params=params)
     assert response.status_code == 200, response.text
     return int(response.json()["total"])
+
+
+@pytest.fixture
+def llm_client(fake_settings: Settings, fake_embedder: HashingEmbedder) -> Iterator[TestClient]:
+    settings = configure(
+        fake_settings, llm="openai", llm_base_url="https://llm.test/v1", llm_api_key="k", llm_model="m",
+        llm_max_retries=2, llm_timeout_s=5.0,
+    )
+    with TestClient(create_app(settings, embedder=fake_embedder)) as client:
+        assert client.post("/v1/knowledge", json={"entries": ROWS}).status_code == 200
+        yield client

@@ -20,8 +20,9 @@ def test_draft_has_every_field(seeded: TestClient) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == {
-        "draft", "language", "citations", "confidence", "needs_human", "reasons", "provider", "degraded", "latency_ms",
-        "candidates", "compliance", "intent", "intent_confidence", "situation", "handoff", "calendar", "quick_replies",
+        "id", "draft", "language", "citations", "confidence", "needs_human", "reasons", "provider", "degraded",
+        "latency_ms", "candidates", "compliance", "intent", "intent_confidence", "situation", "handoff", "calendar",
+        "quick_replies",
     }
     assert body["language"] == "zh"
     assert body["intent"] == "logistics" and 0.0 < body["intent_confidence"] <= 1.0

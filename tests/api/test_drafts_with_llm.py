@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,11 +11,8 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from drafting.settings import Settings
-from tests.api.conftest import ROWS, configure
+from tests.api.conftest import ASK, COMPLETIONS, ROWS, configure
 from tests.fakes import HashingEmbedder
-
-COMPLETIONS = "https://llm.test/v1/chat/completions"
-ASK = {"message": "我的快递怎么还没到", "platform": "taobao", "order": {"id": "TB-9"}}
 
 
 def completion(content: str) -> httpx.Response:
@@ -24,17 +20,6 @@ def completion(content: str) -> httpx.Response:
         "id": "chatcmpl-1", "object": "chat.completion", "created": 1_767_225_600, "model": "m",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
     })
-
-
-@pytest.fixture
-def llm_client(fake_settings: Settings, fake_embedder: HashingEmbedder) -> Iterator[TestClient]:
-    settings = configure(
-        fake_settings, llm="openai", llm_base_url="https://llm.test/v1", llm_api_key="k", llm_model="m",
-        llm_max_retries=2, llm_timeout_s=5.0,
-    )
-    with TestClient(create_app(settings, embedder=fake_embedder)) as client:
-        assert client.post("/v1/knowledge", json={"entries": ROWS}).status_code == 200
-        yield client
 
 
 @pytest.fixture

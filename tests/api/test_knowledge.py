@@ -55,6 +55,8 @@ def test_index_json_entries_reports_counts(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {
         "added": 5, "updated": 0, "unchanged": 0, "deleted": 0, "embedded": 10, "sources": ["api"],
+        "dry_run": False,
+        "keys": {"added": [f"{r['id']}@{r['locale']}" for r in ROWS], "updated": [], "deleted": []},
     }
     assert total(client) == 5
 

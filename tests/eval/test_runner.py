@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from drafting.settings import Settings
 from drafting.wiring import build_components
 from eval import runner
+from eval.metrics import LOWER_IS_BETTER
 from eval.runner import PipelineName, RunOptions
 from tests.eval.conftest import TINY_CASES, write_dataset
 from tests.fakes import HashingEmbedder
@@ -43,7 +44,8 @@ def test_a_run_writes_results_summary_and_report(
     assert output.files == [out / "results.jsonl", out / "summary.json", out / "report.html"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary == output.summary
-    assert set(summary) == {"cases", "metrics", "run"} and summary["cases"] == len(TINY_CASES)
+    assert set(summary) == {"cases", "metrics", "lower_is_better", "run"} and summary["cases"] == len(TINY_CASES)
+    assert summary["lower_is_better"] == [n for n in summary["metrics"] if n in LOWER_IS_BETTER]  # for api.runs
     metrics = summary["metrics"]
     assert set(metrics) >= SUMMARY_KEYS
     for name in ("hit@1", "hit@3", "mrr", "similarity", "rougeL", "chrf", "language_match"):

@@ -137,9 +137,28 @@ def test_prune_with_no_entries_empties_the_source(indexer: Indexer, store: Chrom
     assert store.keys(EntryFilter()) == ["x-1@zh"]
 
 
+def test_dry_run_reports_the_same_counts_and_keys_and_writes_nothing(
+        indexer: Indexer, store: ChromaStore, fake_embedder: HashingEmbedder) -> None:
+    indexer.index([make_entry(source="faq.jsonl"), make_entry(id="old-1", source="faq.jsonl")])
+    before, embedded_before = store.count(), fake_embedder.embedded
+    batch = [make_entry(answer="Changed answer.", source="faq.jsonl"), make_entry(id="new-1", source="faq.jsonl")]
+
+    preview = indexer.index(batch, prune_sources=["faq.jsonl"], dry_run=True)
+
+    assert preview.dry_run
+    assert (preview.added, preview.updated, preview.unchanged, preview.deleted) == (1, 1, 0, 1)
+    assert preview.keys == {"added": ["new-1@zh"], "updated": ["ship-001@zh"], "deleted": ["old-1@zh"]}
+    assert (store.count(), fake_embedder.embedded) == (before, embedded_before)  # nothing embedded or written
+    real = indexer.index(batch, prune_sources=["faq.jsonl"])
+    assert (real.added, real.updated, real.unchanged, real.deleted, real.embedded, real.keys) == (
+        preview.added, preview.updated, preview.unchanged, preview.deleted, preview.embedded, preview.keys)
+    assert not real.dry_run and sorted(store.keys(EntryFilter())) == ["new-1@zh", "ship-001@zh"]
+
+
 def test_report_as_dict() -> None:
     assert IndexReport(added=2, embedded=4, sources=["a"]).as_dict() == {
-        "added": 2, "updated": 0, "unchanged": 0, "deleted": 0, "embedded": 4, "sources": ["a"]}
+        "added": 2, "updated": 0, "unchanged": 0, "deleted": 0, "embedded": 4, "sources": ["a"], "dry_run": False,
+        "keys": {}}
 
 
 # --- through the KnowledgeBase service, with real files -------------------------------------------------

@@ -1,0 +1,38 @@
+"""The draft log over HTTP: feedback on a draft, one logged draft, the history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import HistoryDep
+from api.schemas import DraftHistory, FeedbackReceipt, FeedbackRequest
+from drafting.history import LoggedDraft
+
+router = APIRouter(tags=["feedback"])
+
+
+@router.post("/v1/drafts/{draft_id}/feedback", response_model=FeedbackReceipt, status_code=201,
+             summary="Record what the agent did with a draft")
+def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep) -> FeedbackReceipt:
+    """`accepted` (sent as is), `edited` (with the `final_text` sent, which must differ) or `rejected` (with a
+    `reason`). Every action is kept; analytics count the latest. An unknown draft id is a 404."""
+    saved = history.feedback(draft_id, body.action, final_text=body.final_text, reason=body.reason)
+    return FeedbackReceipt(draft_id=saved.draft_id, action=saved.action, edit_distance=saved.edit_distance,
+                           created_at=saved.created_at)
+
+
+@router.get("/v1/drafts/{draft_id}", response_model=LoggedDraft, summary="A logged draft with its feedback")
+def get_draft(draft_id: str, history: HistoryDep) -> LoggedDraft:
+    return history.get(draft_id)
+
+
+@router.get("/v1/history", response_model=DraftHistory, summary="Logged drafts, newest first")
+def list_history(
+    history: HistoryDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DraftHistory:
+    items, total = history.recent(limit, offset)
+    return DraftHistory(items=items, total=total, limit=limit, offset=offset)

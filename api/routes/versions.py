@@ -1,0 +1,50 @@
+"""Knowledge-base versions and possible duplicate FAQs: what changed, going back, and what to merge."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ComponentsDep
+from api.schemas import DuplicateList, DuplicatePair, IndexSummary, Rollback, VersionList, VersionOut
+from knowledge.duplicates import DEFAULT_THRESHOLD, near_duplicates
+from knowledge.models import Locale
+from knowledge.versions import Version
+
+router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
+
+
+@router.get("/versions", response_model=VersionList, summary="Knowledge-base versions, newest first")
+def list_versions(components: ComponentsDep) -> VersionList:
+    """A version is recorded after every change (index, upload, delete, announcement, rollback). `kb_version` is
+    what each logged draft carries, so a draft can be traced to the knowledge it was made from."""
+    return VersionList(items=[_out(v) for v in components.versions.list()])
+
+
+@router.post("/versions/{number}/rollback", response_model=Rollback, summary="Restore a knowledge-base version")
+async def rollback(number: int, components: ComponentsDep) -> Rollback:
+    """Entries of that version come back (only changed ones are embedded again), later ones are deleted; the
+    result is a new version, so a rollback can itself be undone."""
+    report, version = await run_in_threadpool(components.versions.rollback, number, components.clock())
+    components.kb_version.invalidate()
+    return Rollback(summary=IndexSummary(**report.as_dict()), version=_out(version))  # type: ignore[arg-type]
+
+
+@router.get("/duplicates", response_model=DuplicateList, summary="Possible duplicate FAQs to review")
+def duplicates(
+    components: ComponentsDep, locale: Locale | None = None,
+    threshold: Annotated[float, Query(ge=0.5, le=1.0)] = DEFAULT_THRESHOLD,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> DuplicateList:
+    """Pairs of FAQs (same language, different ids) whose questions are at least `threshold` similar by
+    embedding, most similar first. Similar wording with opposite meaning ("shipped" / "not shipped") also
+    scores high: review each pair before merging."""
+    pairs = near_duplicates(components.store, threshold=threshold, locale=locale, limit=limit)
+    return DuplicateList(threshold=threshold,
+                         items=[DuplicatePair(first=p.first, second=p.second, score=p.score) for p in pairs])
+
+
+def _out(version: Version) -> VersionOut:
+    return VersionOut(**version.model_dump(), kb_version=version.digest[:12])

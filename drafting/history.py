@@ -1,0 +1,265 @@
+"""The draft log: every draft with its request, citations, provider, latency and knowledge-base version, and what
+the agent did with it (accepted, edited, rejected). SQLAlchemy, SQLite by default; the adapter wraps its errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import JSON, DateTime, Dialect, Engine, ForeignKey, String, Text, create_engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from drafting.models import Draft, DraftRequest
+
+Action = Literal["accepted", "edited", "rejected"]
+ACTIONS: tuple[Action, ...] = ("accepted", "edited", "rejected")
+
+
+class HistoryError(Exception):
+    """Base class: `code` is stable, the message is for people."""
+
+    code = "history_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class DraftNotFoundError(HistoryError):
+    code = "not_found"
+
+
+class InvalidFeedbackError(HistoryError):
+    code = "invalid_request"
+
+
+class DatabaseUnavailableError(HistoryError):
+    code = "database_unavailable"
+
+
+class _UtcDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC (SQLite keeps no zone), read back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _DraftRow(_Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(_UtcDateTime, index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8))
+    role: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    draft: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[str]] = mapped_column(JSON)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float]
+    needs_human: Mapped[bool]
+    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    provider: Mapped[str] = mapped_column(String(64))
+    degraded: Mapped[bool]
+    latency_ms: Mapped[float]
+    kb_version: Mapped[str] = mapped_column(String(64))
+
+
+class _FeedbackRow(_Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(_UtcDateTime)
+    action: Mapped[str] = mapped_column(String(16))
+    final_text: Mapped[str | None] = mapped_column(Text)
+    edit_distance: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    draft_id: str
+    action: str
+    created_at: datetime
+    final_text: str | None
+    edit_distance: int | None  # characters inserted, deleted or substituted; 0 when accepted, None when rejected
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class LoggedDraft:
+    id: str
+    created_at: datetime
+    platform: str
+    locale: str
+    role: str
+    message: str
+    request: dict[str, Any]
+    draft: str
+    citations: list[str]
+    intent: str | None
+    confidence: float
+    needs_human: bool
+    reasons: list[dict[str, str]]
+    provider: str
+    degraded: bool
+    latency_ms: float
+    kb_version: str
+    feedback: list[Feedback] = field(default_factory=list)  # oldest first; the last one counts
+
+    @property
+    def outcome(self) -> Feedback | None:
+        return self.feedback[-1] if self.feedback else None
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created."""
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+        return create_engine(parsed)
+    except (SQLAlchemyError, OSError) as exc:
+        raise DatabaseUnavailableError(f"cannot open the database {url!r}: {exc}") from exc
+
+
+class DraftLog:
+    """Drafts and feedback in a SQL database; tables are created when missing."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self._engine, self._clock = engine, clock
+        with self._guard():
+            _Base.metadata.create_all(engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def record(self, request: DraftRequest, draft: Draft, kb_version: str) -> str:
+        row = _DraftRow(
+            id=uuid.uuid4().hex, created_at=self._clock(), platform=request.platform, locale=draft.language,
+            role=request.role, message=request.message, request=request.model_dump(mode="json"), draft=draft.draft,
+            citations=[c.id for c in draft.citations], intent=draft.intent, confidence=draft.confidence,
+            needs_human=draft.needs_human, reasons=[r.model_dump() for r in draft.reasons], provider=draft.provider,
+            degraded=draft.degraded, latency_ms=draft.latency_ms, kb_version=kb_version,
+        )
+        with self._session() as session:
+            session.add(row)
+            session.commit()
+            return row.id
+
+    def feedback(self, draft_id: str, action: str, final_text: str | None = None,
+                 reason: str | None = None) -> Feedback:
+        """Every action is kept; analytics count the latest one per draft."""
+        with self._session() as session:
+            row = session.get(_DraftRow, draft_id)
+            if row is None:
+                raise DraftNotFoundError(f"no draft {draft_id!r}")
+            distance = _edit_distance(row.draft, action, final_text, reason)
+            saved = _FeedbackRow(draft_id=draft_id, created_at=self._clock(), action=action, final_text=final_text,
+                                 edit_distance=distance, reason=reason)
+            session.add(saved)
+            session.commit()
+            return _feedback(saved)
+
+    def get(self, draft_id: str) -> LoggedDraft:
+        with self._session() as session:
+            row = session.get(_DraftRow, draft_id)
+            if row is None:
+                raise DraftNotFoundError(f"no draft {draft_id!r}")
+            return self._with_feedback(session, [row])[0]
+
+    def recent(self, limit: int = 50, offset: int = 0) -> tuple[list[LoggedDraft], int]:
+        """The newest drafts first, and how many there are in all."""
+        with self._session() as session:
+            total = session.scalar(select(func.count()).select_from(_DraftRow)) or 0
+            rows = session.scalars(
+                select(_DraftRow).order_by(_DraftRow.created_at.desc(), _DraftRow.id).limit(limit).offset(offset)
+            ).all()
+            return self._with_feedback(session, list(rows)), total
+
+    def between(self, since: datetime | None = None, until: datetime | None = None) -> list[LoggedDraft]:
+        """Drafts made in [since, until), oldest first, with their feedback (what analytics read)."""
+        query = select(_DraftRow).order_by(_DraftRow.created_at, _DraftRow.id)
+        if since is not None:
+            query = query.where(_DraftRow.created_at >= since)
+        if until is not None:
+            query = query.where(_DraftRow.created_at < until)
+        with self._session() as session:
+            return self._with_feedback(session, list(session.scalars(query).all()))
+
+    @staticmethod
+    def _with_feedback(session: Session, rows: list[_DraftRow]) -> list[LoggedDraft]:
+        found: dict[str, list[Feedback]] = {row.id: [] for row in rows}
+        ids = list(found)
+        for start in range(0, len(ids), 500):  # keep each IN (...) list short
+            query = (select(_FeedbackRow).where(_FeedbackRow.draft_id.in_(ids[start:start + 500]))
+                     .order_by(_FeedbackRow.created_at, _FeedbackRow.id))
+            for saved in session.scalars(query):
+                found[saved.draft_id].append(_feedback(saved))
+        return [_logged(row, found[row.id]) for row in rows]
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._guard(), Session(self._engine, expire_on_commit=False) as session:
+            yield session
+
+    @staticmethod
+    @contextmanager
+    def _guard() -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailableError(f"database call failed: {exc}") from exc
+
+
+def _edit_distance(draft: str, action: str, final_text: str | None, reason: str | None) -> int | None:
+    if action == "accepted":
+        if final_text is not None and final_text != draft:
+            raise InvalidFeedbackError("final_text differs from the draft: send action 'edited'")
+        return 0
+    if action == "edited":
+        if not final_text or not final_text.strip():
+            raise InvalidFeedbackError("an edited draft needs its final_text")
+        if final_text == draft:
+            raise InvalidFeedbackError("final_text is the draft unchanged: send action 'accepted'")
+        return int(Levenshtein.distance(draft, final_text))
+    if action == "rejected":
+        if not reason or not reason.strip():
+            raise InvalidFeedbackError("a rejected draft needs a reason")
+        return None
+    raise InvalidFeedbackError(f"unknown action {action!r} (use {', '.join(ACTIONS)})")
+
+
+def _feedback(row: _FeedbackRow) -> Feedback:
+    return Feedback(draft_id=row.draft_id, action=row.action, created_at=row.created_at, final_text=row.final_text,
+                    edit_distance=row.edit_distance, reason=row.reason)
+
+
+def _logged(row: _DraftRow, feedback: list[Feedback]) -> LoggedDraft:
+    return LoggedDraft(
+        id=row.id, created_at=row.created_at, platform=row.platform, locale=row.locale, role=row.role,
+        message=row.message, request=row.request, draft=row.draft, citations=list(row.citations), intent=row.intent,
+        confidence=row.confidence, needs_human=row.needs_human, reasons=list(row.reasons), provider=row.provider,
+        degraded=row.degraded, latency_ms=row.latency_ms, kb_version=row.kb_version, feedback=feedback,
+    )

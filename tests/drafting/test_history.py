@@ -1,0 +1,221 @@
+"""The draft log on a real SQLite file: recording, feedback rules, edit distance, restarts, the KB version."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drafting.history import (
+    DatabaseUnavailableError,
+    DraftLog,
+    DraftNotFoundError,
+    InvalidFeedbackError,
+    open_engine,
+)
+from drafting.kbversion import KbVersion, kb_version
+from drafting.models import Citation, Draft, DraftRequest, Reason
+from knowledge.indexing import Indexer
+from knowledge.models import Entry
+from knowledge.store import ChromaStore
+
+T0 = datetime(2026, 11, 11, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+
+
+class Clock:
+    def __init__(self, at: datetime = T0) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def make_pair(message: str = "我的快递怎么还没到", *, text: str = "亲，您的快递已发出，请耐心等待。",
+              platform: str = "taobao", intent: str | None = "logistics", cited: tuple[str, ...] = ("ship-001",),
+              low_confidence: bool = False) -> tuple[DraftRequest, Draft]:
+    request = DraftRequest.model_validate({"message": message, "platform": platform})
+    citations = [Citation(id=i, title=i, kind="faq", score=0.9, snippet="…") for i in cited]
+    reasons = [Reason(code="low_confidence", message="no entry matched")] if low_confidence else []
+    draft = Draft(draft=text, language="en" if message.isascii() else "zh", citations=citations,
+                  confidence=0.2 if low_confidence else 0.95, intent=intent, needs_human=low_confidence,
+                  reasons=reasons, provider="template", degraded=False, latency_ms=12.5)
+    return request, draft
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'db' / 'draftdesk.db'}"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def log(db_url: str, clock: Clock) -> DraftLog:
+    return DraftLog(open_engine(db_url), clock)
+
+
+def test_record_keeps_request_draft_and_context(log: DraftLog) -> None:
+    draft_id = log.record(*make_pair(), kb_version="0dd45203bda3")
+
+    got = log.get(draft_id)
+
+    assert len(draft_id) == 32
+    assert got.created_at == T0 and got.created_at.tzinfo is not None
+    assert (got.platform, got.locale, got.role, got.message) == ("taobao", "zh", "l1", "我的快递怎么还没到")
+    assert got.request["message"] == "我的快递怎么还没到" and got.request["order"]["status"] is None
+    assert got.draft == "亲，您的快递已发出，请耐心等待。"
+    assert got.citations == ["ship-001"]
+    assert (got.intent, got.confidence, got.needs_human, got.reasons) == ("logistics", 0.95, False, [])
+    assert (got.provider, got.degraded, got.latency_ms, got.kb_version) == ("template", False, 12.5, "0dd45203bda3")
+    assert got.feedback == [] and got.outcome is None
+
+
+def test_accepted_as_is(log: DraftLog) -> None:
+    request, draft = make_pair()
+    draft_id = log.record(request, draft, "v1")
+
+    saved = log.feedback(draft_id, "accepted")
+    again = log.feedback(draft_id, "accepted", final_text=draft.draft)  # the console may send the text it sent
+
+    assert (saved.action, saved.edit_distance, saved.final_text) == ("accepted", 0, None)
+    assert again.edit_distance == 0
+
+
+@pytest.mark.parametrize(("text", "final", "distance"), [
+    ("亲，您的快递已发出，请耐心等待。", "亲，您的包裹已发出，请耐心等待。", 2),  # 快递 → 包裹: two characters
+    ("亲，您的快递已发出，请耐心等待。", "亲，您的快递已发出，请耐心等待～谢谢", 3),
+    ("kitten", "sitting", 3),
+    ("Your parcel ships today.", "Your parcel ships Monday.", 2),  # t → M, n inserted
+])
+def test_edit_distance_counts_characters(log: DraftLog, text: str, final: str, distance: int) -> None:
+    draft_id = log.record(*make_pair(text=text), kb_version="v1")
+
+    saved = log.feedback(draft_id, "edited", final_text=final)
+
+    assert (saved.action, saved.final_text, saved.edit_distance) == ("edited", final, distance)
+
+
+@pytest.mark.parametrize(("action", "fields", "message"), [
+    ("edited", {}, "needs its final_text"),
+    ("edited", {"final_text": "  "}, "needs its final_text"),
+    ("edited", {"final_text": "亲，您的快递已发出，请耐心等待。"}, "send action 'accepted'"),
+    ("accepted", {"final_text": "亲，改过了"}, "send action 'edited'"),
+    ("rejected", {}, "needs a reason"),
+    ("rejected", {"reason": " "}, "needs a reason"),
+    ("ignored", {}, "unknown action"),
+])
+def test_feedback_rules(log: DraftLog, action: str, fields: dict[str, Any], message: str) -> None:
+    draft_id = log.record(*make_pair(), kb_version="v1")
+
+    with pytest.raises(InvalidFeedbackError, match=message):
+        log.feedback(draft_id, action, **fields)
+    assert log.get(draft_id).feedback == []
+
+
+def test_unknown_draft(log: DraftLog) -> None:
+    with pytest.raises(DraftNotFoundError):
+        log.feedback("0" * 32, "accepted")
+    with pytest.raises(DraftNotFoundError):
+        log.get("nope")
+
+
+def test_every_action_is_kept_and_the_latest_counts(log: DraftLog, clock: Clock) -> None:
+    draft_id = log.record(*make_pair(), kb_version="v1")
+    log.feedback(draft_id, "rejected", reason="答非所问")
+    clock.at += timedelta(minutes=1)
+    log.feedback(draft_id, "edited", final_text="亲，您的包裹已发出，请耐心等待。")
+
+    got = log.get(draft_id)
+
+    assert [f.action for f in got.feedback] == ["rejected", "edited"]
+    assert got.feedback[0].reason == "答非所问" and got.feedback[0].edit_distance is None
+    assert got.outcome is not None and got.outcome.action == "edited"
+
+
+def test_a_restart_loses_nothing(db_url: str, clock: Clock) -> None:
+    first = DraftLog(open_engine(db_url), clock)
+    zh = first.record(*make_pair(), kb_version="v1")
+    en = first.record(*make_pair("Where is my parcel?", text="It ships today.", platform="amazon"), kb_version="v2")
+    first.feedback(zh, "edited", final_text="亲，您的包裹已发出，请耐心等待。")
+    first.feedback(en, "rejected", reason="wrong order")
+    first.close()
+
+    second = DraftLog(open_engine(db_url), clock)  # a new engine on the same file, as after a server restart
+
+    items, total = second.recent()
+    assert total == 2 and {d.id for d in items} == {zh, en}
+    assert second.get(zh).feedback[0].edit_distance == 2
+    assert [(f.action, f.reason) for f in second.get(en).feedback] == [("rejected", "wrong order")]
+    assert second.get(en).created_at == T0
+
+
+def test_recent_is_newest_first_and_pages(log: DraftLog, clock: Clock) -> None:
+    ids = []
+    for n in range(5):
+        clock.at = T0 + timedelta(minutes=n)
+        ids.append(log.record(*make_pair(f"第{n}个问题"), kb_version="v1"))
+
+    page, total = log.recent(limit=2, offset=1)
+
+    assert total == 5
+    assert [d.id for d in page] == [ids[3], ids[2]]
+
+
+def test_between_is_half_open(log: DraftLog, clock: Clock) -> None:
+    for n in range(3):
+        clock.at = T0 + timedelta(hours=n)
+        log.record(*make_pair(), kb_version="v1")
+
+    window = log.between(T0 + timedelta(hours=1), T0 + timedelta(hours=2))
+
+    assert [d.created_at for d in window] == [T0 + timedelta(hours=1)]
+    assert len(log.between()) == 3
+
+
+def test_open_engine_creates_the_folder(tmp_path: Path) -> None:
+    DraftLog(open_engine(f"sqlite:///{tmp_path / 'a' / 'b' / 'x.db'}"), Clock())
+
+    assert (tmp_path / "a" / "b" / "x.db").is_file()
+
+
+@pytest.mark.parametrize("url", ["notadb://x", "sqlite:///{tmp}"])
+def test_unusable_database_is_our_error(tmp_path: Path, url: str) -> None:
+    with pytest.raises(DatabaseUnavailableError):  # a bad URL, or a folder where the file should be
+        DraftLog(open_engine(url.format(tmp=tmp_path)), Clock())
+
+
+def _entries(*answers: str) -> list[Entry]:
+    return [Entry.model_validate({"id": f"faq-{n}", "locale": "zh", "question": f"问题{n}", "answer": answer})
+            for n, answer in enumerate(answers)]
+
+
+def test_kb_version_follows_content_not_order(tmp_path: Path, indexer: Indexer, store: ChromaStore) -> None:
+    empty = kb_version(store)
+    indexer.index(_entries("甲", "乙"))
+    both = kb_version(store)
+    indexer.index(list(reversed(_entries("甲", "乙"))))  # the same entries again, other order
+    same = kb_version(store)
+    indexer.index(_entries("甲", "丙"))
+    changed = kb_version(store)
+
+    assert len(both) == 12 and both == same
+    assert len({empty, both, changed}) == 3
+
+
+def test_kb_version_is_cached_for_a_while(indexer: Indexer, store: ChromaStore) -> None:
+    now = [0.0]
+    version = KbVersion(store, ttl_s=5.0, monotonic=lambda: now[0])
+    before = version()
+    indexer.index(_entries("甲"))
+
+    assert version() == before  # within the TTL
+    now[0] = 5.0
+    assert version() == kb_version(store) != before
+    indexer.index(_entries("乙"))
+    version.invalidate()
+    assert version() == kb_version(store)
