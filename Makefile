@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DRAFTDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint typecheck contracts pytest install install-dev index clean eval
+.PHONY: run test lint typecheck contracts pytest install install-dev index clean eval screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ pytest: install-dev
 	$(BIN)/pytest
 
 test: lint typecheck contracts pytest
+
+# docs/*.png: the browser tests (tests/browser, Debian's chromium) save a screenshot of each view they check.
+screenshots: install-dev
+	$(BIN)/pytest -q tests/browser --screenshots docs
 
 # `make eval`: the shared dev data into runs/data, then both pipelines on the promo cases (sample KB) and on
 # Bitext dev, against its KB as found and, for draftdesk, with example questions from the other half of dev;
