@@ -1,0 +1,64 @@
+"""The benchmark's pieces on a tiny scale: KB and queries, percentiles, indexing figures, a load run, the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from bench import kb
+from bench.indexing import index_draftdesk, index_naive
+from bench.load import Server, percentile, run_load
+from bench.report import REQUIRED, derive, markdown
+from tests.fakes import HashingEmbedder
+
+
+@pytest.fixture(scope="module")
+def bases() -> list[kb.Entry]:
+    return kb.base_entries()
+
+
+def test_kb_and_queries_are_deterministic(bases: list[kb.Entry]) -> None:
+    first = kb.generate_kb(60, bases=bases)
+    assert first == kb.generate_kb(60, bases=bases)
+    assert len({e.key for e in first}) == 60
+    assert {e.locale for e in first} == {"zh", "en"}
+    distinct = kb.distinct_queries(30, bases=bases)
+    assert len({q.message for q in distinct}) == 30
+    surge = kb.surge_queries(200, bases=bases)
+    assert surge == kb.surge_queries(200, bases=bases)
+    seeds = {q.message for q in kb.distinct_queries(10, seed=14, bases=bases)}  # surge_queries(seed=13) uses these
+    near = sum(any(s in q.message for s in seeds) for q in surge)
+    assert near >= 160  # mostly near-duplicates of a few questions
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 95) == 95.0
+    assert percentile(values, 99) == 99.0
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([], 50) == 0.0
+
+
+def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entry]) -> None:
+    entries = kb.generate_kb(50, bases=bases)
+    figures = index_draftdesk(entries, tmp_path / "ours", HashingEmbedder())
+    assert figures["reindex_unchanged_embedded"] == 0
+    assert figures["index_embedded"] > 0
+    figures |= index_naive(entries, tmp_path / "naive", DeterministicFakeEmbedding(size=32))
+    with Server("bench.fake_llm:create_app", {"BENCH_LLM_DELAY_MS": "20"}) as fake:
+        assert fake.proc is not None
+        result = run_load(f"{fake.base}/v1/chat/completions", kb.distinct_queries(12, bases=bases), 4,
+                          pid=fake.proc.pid)
+    summary = result.summary()
+    assert summary["errors"] == 0 and summary["requests"] == 12
+    assert summary["p50_ms"] >= 20 and summary["rss_peak_mb"] > 0
+    for name in ("template", "naive_template"):  # the fake server stands in for both apps here
+        for level in ("c1", "c8", "c32", "surge"):
+            figures |= {f"{name}_{level}_{k}": v for k, v in summary.items()}
+    results = derive(figures) | {"environment": {"cpu_count": 2}}
+    assert set(REQUIRED) <= set(results)
+    assert results["c1_p50_ratio_vs_naive"] == 1.0
+    assert "| draftdesk, template provider | 8 |" in markdown(results)
