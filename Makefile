@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DRAFTDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint typecheck contracts pytest install install-dev index clean eval screenshots
+.PHONY: bench run test lint typecheck contracts pytest install install-dev index clean eval screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,3 +70,8 @@ eval: install
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+
+# `make bench`: draftdesk vs a naive LangChain RAG app over HTTP, indexing and memory, from one run on this machine;
+# writes bench/results.json and bench/results.md. Sizes: BENCH_KB_SIZE, BENCH_REQUESTS, BENCH_SURGE... (bench/run.py).
+bench: install-dev
+	$(BIN)/python -m bench.run

@@ -8,6 +8,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from api.metrics import Metrics
 from drafting.calendar import ShopCalendar
 from drafting.history import DraftLog
 from drafting.macros import Macros
@@ -54,6 +55,10 @@ def get_settings(request: Request) -> Settings:
     return get_components(request).settings
 
 
+def get_metrics(request: Request) -> Metrics:
+    return cast(Metrics, request.app.state.metrics)
+
+
 ComponentsDep = Annotated[Components, Depends(get_components)]
 DraftsDep = Annotated[DraftService, Depends(get_drafts)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
@@ -63,3 +68,4 @@ CalendarDep = Annotated[ShopCalendar, Depends(get_calendar)]
 MacrosDep = Annotated[Macros, Depends(get_macros)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HistoryDep = Annotated[DraftLog, Depends(get_history)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -6,21 +6,19 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, cast
+from typing import Annotated, Any, cast
 
 import typer
 
-from drafting.history import HistoryError
-from drafting.llm.registry import ConfigError
+from cli.common import components, fail, guard
+from cli.keys import app as keys_app
+from cli.keys import key_store
 from drafting.models import DraftRequest
 from drafting.settings import Settings
-from drafting.wiring import Components, build_components
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
-from knowledge.errors import KnowledgeError
 from knowledge.models import KINDS, LOCALES, NAIVE_DATETIME, PLATFORMS, Scope
 from knowledge.store import EntryFilter
-from prompts import TemplateError
 
 app = typer.Typer(help="draftdesk: cited reply drafts for e-commerce customer service.", no_args_is_help=True)
 kb_app = typer.Typer(help="Browse and edit the knowledge base.", no_args_is_help=True)
@@ -28,6 +26,7 @@ announce_app = typer.Typer(help="Publish, list and end time-bounded announcement
 app.add_typer(kb_app, name="kb")
 app.add_typer(announce_app, name="announce")
 app.add_typer(eval_app, name="eval")
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()
@@ -36,27 +35,21 @@ def _root(
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: $DRAFTDESK_DATA_DIR).")] = None,
 ) -> None:
     overrides: dict[str, Any] = {"data_dir": data_dir} if data_dir else {}
-    ctx.obj = _guard(lambda: Settings(**overrides))
+    ctx.obj = guard(lambda: Settings(**overrides))
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _guard(fn: Any) -> Any:
-    """Our errors and bad settings become one line on stderr and a non-zero exit, never a traceback."""
-    try:
-        return fn()
-    except (KnowledgeError, HistoryError, ConfigError, TemplateError) as exc:
-        _fail(str(exc))
-    except ValueError as exc:  # pydantic ValidationError is a ValueError
-        _fail(str(exc), 2)
-
-
-def _components(ctx: typer.Context) -> Components:
-    settings: Settings = ctx.obj
-    return _guard(lambda: build_components(settings))  # type: ignore[no-any-return]
+def first_admin_key(settings: Settings) -> None:
+    """On the first start with keys on, print an admin key (as Jupyter prints its token); never again."""
+    store = key_store(settings)
+    if guard(store.any_active):
+        return
+    record, plain = guard(lambda: store.create("admin", label="first start"))
+    typer.echo(f"\n  No API keys yet: created admin key {record.id}. Use it as `Authorization: Bearer KEY`, and in "
+               f"the console's sign-in box:\n\n      {plain}\n\n  It is shown only now. Create keys per person "
+               "and role with `draftdesk keys create --role agent`.\n", err=True)
 
 
 @app.command()
@@ -69,8 +62,17 @@ def serve(
     import uvicorn
 
     from api import create_app
+    from api.logs import configure_logging
 
-    uvicorn.run(create_app(ctx.obj), host=host, port=port, log_level="info")
+    settings: Settings = ctx.obj
+    if settings.auth == "off" and host not in LOOPBACK:
+        fail(f"DRAFTDESK_AUTH=off is for local experiments: refusing to listen on {host}; use 127.0.0.1, or "
+             "turn keys on and create them with `draftdesk keys create`", 2)
+    if settings.auth == "on":
+        first_admin_key(settings)
+    configure_logging(settings.log_format)
+    # our middleware logs each request with its id; uvicorn's access line would lack it
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None, access_log=False)
 
 
 @app.command()
@@ -83,8 +85,8 @@ def index(
     = False,
 ) -> None:
     """Index knowledge files; unchanged entries are not re-embedded."""
-    kb = _components(ctx).knowledge
-    report = _guard(lambda: kb.index_paths(paths, prune=prune, dry_run=dry_run))
+    kb = components(ctx).knowledge
+    report = guard(lambda: kb.index_paths(paths, prune=prune, dry_run=dry_run))
     summary = report.as_dict()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
@@ -105,8 +107,8 @@ def draft(
     """Draft a reply to one buyer message."""
     order_facts = _parse_order(order) if order else {}
     fields = {"message": message, "platform": platform, "locale": locale, "order": order_facts, "role": role}
-    request = _guard(lambda: DraftRequest.model_validate(fields))
-    result = _guard(lambda: _components(ctx).drafts.draft(request))
+    request = guard(lambda: DraftRequest.model_validate(fields))
+    result = guard(lambda: components(ctx).drafts.draft(request))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -124,15 +126,15 @@ def _parse_order(text: str) -> dict[str, Any]:
     try:
         facts = json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail(f"--order is not valid JSON: {exc.msg}", 2)
+        fail(f"--order is not valid JSON: {exc.msg}", 2)
     if not isinstance(facts, dict):
-        _fail("--order must be a JSON object", 2)
+        fail("--order must be a JSON object", 2)
     return facts
 
 
 def _check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
-        _fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}", 2)
+        fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}", 2)
 
 
 @kb_app.command("list")
@@ -148,9 +150,9 @@ def kb_list(
     _check_choice("--platform", platform, PLATFORMS)
     _check_choice("--locale", locale, LOCALES)
     _check_choice("--kind", kind, KINDS)
-    kb = _components(ctx).knowledge
+    kb = components(ctx).knowledge
     flt = EntryFilter(platform=platform, locale=locale, kinds=(kind,) if kind else ())
-    entries, total = _guard(lambda: kb.list(flt, limit=limit))
+    entries, total = guard(lambda: kb.list(flt, limit=limit))
     for e in entries:
         typer.echo(e.model_dump_json() if as_json else f"{e.id}\t{e.locale}\t{e.kind}\t{e.platform}\t{e.heading}")
     if not as_json:
@@ -164,8 +166,8 @@ def kb_delete(
     locale: Annotated[str | None, typer.Option(help="Only this locale.")] = None,
 ) -> None:
     """Delete an entry (all its locales unless --locale)."""
-    kb = _components(ctx).knowledge
-    deleted = _guard(lambda: kb.delete(entry_id, locale))
+    kb = components(ctx).knowledge
+    deleted = guard(lambda: kb.delete(entry_id, locale))
     typer.echo(f"deleted {entry_id} ({deleted} locale variant{'s' if deleted != 1 else ''})")
 
 
@@ -191,9 +193,9 @@ def announce_add(
     valid_until = _parse_time("--until", until)
     valid_from = _parse_time("--from", start) if start else None
     scope = Scope(intents=tuple(intent or ()), skus=tuple(sku or ()), regions=tuple(region or ()))
-    parts = _components(ctx)
+    parts = components(ctx)
     now = parts.clock()
-    entry = _guard(lambda: parts.announcements.publish(
+    entry = guard(lambda: parts.announcements.publish(
         title=title, body=body, locale=locale, valid_from=valid_from, valid_until=valid_until, platform=platform,
         scope=scope, priority=priority, entry_id=entry_id, at=now,
     ))
@@ -216,9 +218,9 @@ def announce_list(
     _check_choice("--state", state, STATES)
     _check_choice("--platform", platform, PLATFORMS)
     _check_choice("--locale", locale, LOCALES)
-    parts = _components(ctx)
+    parts = components(ctx)
     now = parts.clock()
-    entries = _guard(lambda: parts.announcements.list(cast(StateFilter, state), now, platform=platform, locale=locale))
+    entries = guard(lambda: parts.announcements.list(cast(StateFilter, state), now, platform=platform, locale=locale))
     for e in entries:
         shown = Announcement.of(e, now)
         typer.echo(shown.model_dump_json() if as_json else
@@ -234,9 +236,9 @@ def announce_expire(
     entry_id: Annotated[str, typer.Argument(help="The announcement id.")],
 ) -> None:
     """End an announcement now, in every locale; it is kept, as expired."""
-    parts = _components(ctx)
+    parts = components(ctx)
     now = parts.clock()
-    entries = _guard(lambda: parts.announcements.expire(entry_id, now))
+    entries = guard(lambda: parts.announcements.expire(entry_id, now))
     locales = ", ".join(e.locale for e in entries)
     typer.echo(f"expired {entry_id} ({locales}) at {_when(entries[0].valid_until)}")
 
@@ -245,9 +247,9 @@ def _parse_time(option: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        _fail(f"{option} is not an ISO-8601 date and time: {value!r}", 2)
+        fail(f"{option} is not an ISO-8601 date and time: {value!r}", 2)
     if moment.tzinfo is None:
-        _fail(f"{option} {NAIVE_DATETIME}", 2)
+        fail(f"{option} {NAIVE_DATETIME}", 2)
     return moment
 
 

@@ -1,5 +1,6 @@
 """The draft log: every draft with its request, citations, provider, latency and knowledge-base version, and what
-the agent did with it (accepted, edited, rejected). SQLAlchemy, SQLite by default; the adapter wraps its errors."""
+the agent did with it (accepted, edited, rejected). SQLAlchemy: SQLite by default, PostgreSQL when several API
+workers or hosts share one log (both are tested); the adapter wraps its errors."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import JSON, DateTime, Dialect, Engine, ForeignKey, String, Text, create_engine, func, select
+from sqlalchemy import JSON, DateTime, Dialect, Engine, ForeignKey, String, Text, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -22,6 +23,7 @@ from drafting.models import Draft, DraftRequest
 
 Action = Literal["accepted", "edited", "rejected"]
 ACTIONS: tuple[Action, ...] = ("accepted", "edited", "rejected")
+_SCHEMA_LOCK = 0x6472_6166_7464_6B  # "draftdk": PostgreSQL advisory lock taken while workers create the tables
 
 
 class HistoryError(Exception):
@@ -79,7 +81,7 @@ class _DraftRow(_Base):
     confidence: Mapped[float]
     needs_human: Mapped[bool]
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
-    provider: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(Text)  # `vllm:<model path>` may be long; PostgreSQL enforces VARCHAR(n)
     degraded: Mapped[bool]
     latency_ms: Mapped[float]
     kb_version: Mapped[str] = mapped_column(String(64))
@@ -150,7 +152,7 @@ class DraftLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine, self._clock = engine, clock
         with self._guard():
-            _Base.metadata.create_all(engine)
+            _create_tables(engine)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -158,7 +160,8 @@ class DraftLog:
     def record(self, request: DraftRequest, draft: Draft, kb_version: str) -> str:
         row = _DraftRow(
             id=uuid.uuid4().hex, created_at=self._clock(), platform=request.platform, locale=draft.language,
-            role=request.role, message=request.message, request=request.model_dump(mode="json"), draft=draft.draft,
+            role=request.role, message=_text(request.message), request=request.model_dump(mode="json"),
+            draft=_text(draft.draft),
             citations=[c.id for c in draft.citations], intent=draft.intent, confidence=draft.confidence,
             needs_human=draft.needs_human, reasons=[r.model_dump() for r in draft.reasons], provider=draft.provider,
             degraded=draft.degraded, latency_ms=draft.latency_ms, kb_version=kb_version,
@@ -171,13 +174,14 @@ class DraftLog:
     def feedback(self, draft_id: str, action: str, final_text: str | None = None,
                  reason: str | None = None) -> Feedback:
         """Every action is kept; analytics count the latest one per draft."""
+        final_text, reason = (None if v is None else _text(v) for v in (final_text, reason))
         with self._session() as session:
             row = session.get(_DraftRow, draft_id)
             if row is None:
                 raise DraftNotFoundError(f"no draft {draft_id!r}")
             distance = _edit_distance(row.draft, action, final_text, reason)
-            saved = _FeedbackRow(draft_id=draft_id, created_at=self._clock(), action=action, final_text=final_text,
-                                 edit_distance=distance, reason=reason)
+            saved = _FeedbackRow(draft_id=draft_id, created_at=self._clock(), action=action,
+                                 final_text=final_text, edit_distance=distance, reason=reason)
             session.add(saved)
             session.commit()
             return _feedback(saved)
@@ -231,6 +235,26 @@ class DraftLog:
             yield
         except SQLAlchemyError as exc:
             raise DatabaseUnavailableError(f"database call failed: {exc}") from exc
+
+
+def _create_tables(engine: Engine) -> None:
+    """Several workers may start at once: on PostgreSQL they take turns (concurrent CREATE TABLEs collide); elsewhere
+    a loser of the race finds the tables on a second look."""
+    for attempt in (1, 2):
+        try:
+            with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                _Base.metadata.create_all(conn)
+            return
+        except SQLAlchemyError:
+            if attempt == 2:
+                raise
+
+
+def _text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL: stored as U+FFFD on every backend, so both logs read back alike."""
+    return value.replace("\x00", "\ufffd")
 
 
 def _edit_distance(draft: str, action: str, final_text: str | None, reason: str | None) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_cache_dir, user_data_dir
 from pydantic import Field, SecretStr
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
     threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)
     threshold_en: float = Field(default=0.88, ge=-1.0, le=1.0)
 
+    rate_limit_per_minute: int = Field(default=600, ge=0)  # per API key; 0: no limit
+    max_body_bytes: int = Field(default=12 * 1024 * 1024, ge=1024)  # any request (uploads are capped at 10 MiB)
+    max_upload_rows: int = Field(default=50_000, ge=1)  # entries in one upload or JSON index request
+    auth: Literal["on", "off"] = "on"  # off: no API keys checked; `draftdesk serve` then binds to loopback only
     llm: str = "template"  # template | openai | deepseek | qwen | vllm | ollama
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
@@ -41,6 +46,10 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=20.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=5)
     llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    llm_deadline_s: float = Field(default=30.0, gt=0)  # one whole completion, retries and streaming included
+    llm_breaker_failures: int = Field(default=5, ge=1)  # consecutive failures that open the circuit breaker
+    llm_breaker_reset_s: float = Field(default=30.0, gt=0)  # how long it stays open before one trial call
+    log_format: Literal["json", "text"] = "json"  # how `draftdesk serve` writes its logs
 
     @property
     def thresholds(self) -> dict[str, float]:

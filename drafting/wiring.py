@@ -12,7 +12,8 @@ from drafting.escalation import Escalator, load_escalation_rules
 from drafting.history import DraftLog, open_engine
 from drafting.intent import IntentClassifier, load_intent_rules
 from drafting.kbversion import KbVersion
-from drafting.llm import build_chat_model
+from drafting.keys import KeyStore
+from drafting.llm import CircuitBreaker, build_chat_model
 from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
 from drafting.service import DraftService
@@ -20,6 +21,7 @@ from drafting.settings import Settings
 from drafting.situations import load_situations
 from knowledge.announcements import Announcements
 from knowledge.embedders import Embedder, load_embedder
+from knowledge.embedders.cache import CachedEmbedder
 from knowledge.indexing import Indexer
 from knowledge.retrieval import Retriever
 from knowledge.service import KnowledgeBase
@@ -41,6 +43,7 @@ class Components:
     history: DraftLog
     kb_version: KbVersion
     versions: KnowledgeVersions
+    keys: KeyStore
 
 
 def _now() -> datetime:
@@ -54,6 +57,8 @@ def build_components(
     time it is (tests move it to check what expires)."""
     clock = clock or _now
     chat = build_chat_model(settings)  # fail on bad LLM config before loading anything heavy
+    if chat is not None:  # a down model then costs one fast failure per draft, not a timeout and retries
+        chat = CircuitBreaker(chat, failures=settings.llm_breaker_failures, reset_s=settings.llm_breaker_reset_s)
     intent_rules = load_intent_rules()  # and on a bad rules file
     authority = load_authority(settings.authority_rules)
     policy = PolicyChecker(load_rules(settings.compliance_rules), authority)
@@ -61,13 +66,15 @@ def build_components(
     situations = load_situations(settings.situation_rules)
     calendar = ShopCalendar(load_calendar(settings.calendar))
     macros = Macros(load_macros(intent_rules=intent_rules), timezone=calendar.timezone)
-    embedder = embedder or load_embedder(settings.embedder, settings.model_cache_dir)
+    embedder = CachedEmbedder(embedder or load_embedder(settings.embedder, settings.model_cache_dir))
     client = open_chroma_client(
         data_dir=None if settings.chroma_host else settings.chroma_dir,
         host=settings.chroma_host, port=settings.chroma_port,
     )
     store = ChromaStore(client, settings.collection, embedder.model_id)
-    history = DraftLog(open_engine(settings.database), clock)
+    engine = open_engine(settings.database)
+    history = DraftLog(engine, clock)
+    keys = KeyStore(engine, clock)
     retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
     intents = IntentClassifier(embedder, intent_rules)
     indexer = Indexer(embedder, store)
@@ -78,5 +85,6 @@ def build_components(
         escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,
         clock=clock,
     )
-    return Components(settings, embedder, store, KnowledgeBase(store, indexer, versions), drafts, clock,
-                      announcements, calendar, macros, history, KbVersion(store), versions)
+    knowledge = KnowledgeBase(store, indexer, versions, max_rows=settings.max_upload_rows)
+    return Components(settings, embedder, store, knowledge, drafts, clock,
+                      announcements, calendar, macros, history, KbVersion(store), versions, keys)

@@ -31,9 +31,13 @@ class IndexReport:
 
 
 class Indexer:
-    def __init__(self, embedder: Embedder, store: VectorStore) -> None:
+    """`batch` entries are embedded and written at a time, so an interrupted run keeps what it finished and the
+    next run embeds only the rest."""
+
+    def __init__(self, embedder: Embedder, store: VectorStore, *, batch: int = 256) -> None:
         self._embedder = embedder
         self._store = store
+        self._batch = batch
 
     def index(
         self, entries: Sequence[Entry], *, prune_sources: Sequence[str] = (), dry_run: bool = False
@@ -59,31 +63,27 @@ class Indexer:
         gone = [k for src in prune_sources for k in self._store.keys(EntryFilter(source=src)) if k not in keep]
         report.added, report.updated, report.deleted = len(added), len(updated), len(gone)
         report.keys = {"added": added, "updated": updated, "deleted": sorted(gone)}
-        known, wanted = self._reusable(changed, stored)
+        known, wanted = self._reusable(changed)
         report.embedded = sum(len(t) for t in wanted.values())
         if dry_run:
             return report
-        self._store.upsert(self._embed(changed, known, wanted))
+        for start in range(0, len(changed), self._batch):
+            self._store.upsert(self._embed(changed[start:start + self._batch], known))
         if gone:
             self._store.delete(gone)
         return report
 
-    def _reusable(self, entries: list[Entry], stored: dict[str, tuple[str, str]]) -> tuple[_Known, _Wanted]:
-        """The stored vector of every facet whose text is unchanged, and the distinct new texts to embed."""
+    def _reusable(self, entries: list[Entry]) -> tuple[_Known, _Wanted]:
+        """The stored vector of every facet whose text is unchanged (of a new entry too: facets an interrupted run
+        wrote before its anchor), and the distinct new texts to embed."""
         known: _Known = {
-            (facet_mode(facet), text): vector
-            for facet, text, vector in self._store.vectors([e.key for e in entries if e.key in stored])
+            (facet_mode(facet), text): vector for facet, text, vector in self._store.vectors([e.key for e in entries])
         }
-        wanted: _Wanted = {"query": set(), "passage": set()}
-        for e in entries:
-            for mode, text in e.facets().values():
-                if (mode, text) not in known:
-                    wanted[mode].add(text)
-        return known, wanted
+        return known, _missing(entries, known)
 
-    def _embed(self, entries: list[Entry], known: _Known, wanted: _Wanted) -> list[StoredEntry]:
-        """Embed each distinct new text once; every facet then has a vector."""
-        for mode, texts in wanted.items():
+    def _embed(self, entries: list[Entry], known: _Known) -> list[StoredEntry]:
+        """Embed each distinct new text once (`known` grows across batches); every facet then has a vector."""
+        for mode, texts in _missing(entries, known).items():
             ordered = sorted(texts, key=len)  # similar lengths batch with less padding
             embed = self._embedder.embed_queries if mode == "query" else self._embedder.embed_passages
             if ordered:
@@ -93,3 +93,12 @@ class Indexer:
                         {facet: known[(mode, text)] for facet, (mode, text) in e.facets().items()})
             for e in entries
         ]
+
+
+def _missing(entries: list[Entry], known: _Known) -> _Wanted:
+    wanted: _Wanted = {"query": set(), "passage": set()}
+    for e in entries:
+        for mode, text in e.facets().values():
+            if (mode, text) not in known:
+                wanted[mode].add(text)
+    return wanted

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from knowledge.errors import EntryNotFoundError
+from knowledge.errors import EntryNotFoundError, InvalidFileError
 from knowledge.indexing import Indexer, IndexReport
 from knowledge.loaders import knowledge_files, load_bytes, load_path, parse_entries
 from knowledge.models import Entry
@@ -18,10 +18,12 @@ from knowledge.versions import KnowledgeVersions
 class KnowledgeBase:
     """With `versions`, every change that writes is followed by a snapshot (a new version if anything changed)."""
 
-    def __init__(self, store: VectorStore, indexer: Indexer, versions: KnowledgeVersions | None = None) -> None:
+    def __init__(self, store: VectorStore, indexer: Indexer, versions: KnowledgeVersions | None = None, *,
+                 max_rows: int | None = None) -> None:
         self._store = store
         self._indexer = indexer
         self._versions = versions
+        self._max_rows = max_rows  # entries one upload or request may carry (files on disk are not limited)
 
     def index_paths(self, paths: Sequence[Path], *, prune: bool = False, dry_run: bool = False) -> IndexReport:
         """Every file is read before anything is written: one bad file leaves the store untouched. `dry_run`
@@ -33,13 +35,13 @@ class KnowledgeBase:
 
     def index_upload(self, data: bytes, filename: str, *, prune: bool = False, dry_run: bool = False) -> IndexReport:
         source = f"upload:{Path(filename).name}"
-        entries = load_bytes(data, filename=filename, source=source)
+        entries = self._capped(load_bytes(data, filename=filename, source=source), source)
         report = self._indexer.index(entries, prune_sources=[source] if prune else [], dry_run=dry_run)
         return self._recorded(report, f"upload {Path(filename).name}")
 
     def index_rows(self, rows: Iterable[dict[str, Any]], *, source: str = "api", prune: bool = False,
                    dry_run: bool = False) -> IndexReport:
-        entries = parse_entries(rows, source)
+        entries = self._capped(parse_entries(rows, source), source)
         report = self._indexer.index(entries, prune_sources=[source] if prune else [], dry_run=dry_run)
         return self._recorded(report, f"entries from {source}")
 
@@ -60,6 +62,12 @@ class KnowledgeBase:
 
     def count(self) -> int:
         return self._store.count()
+
+    def _capped(self, entries: builtins.list[Entry], source: str) -> builtins.list[Entry]:
+        if self._max_rows is not None and len(entries) > self._max_rows:
+            raise InvalidFileError(source, [f"{len(entries)} entries; one upload may hold at most {self._max_rows} "
+                                            "(split the file, or index it from disk with `draftdesk index`)"])
+        return entries
 
     def _recorded(self, report: IndexReport, reason: str) -> IndexReport:
         if self._versions and not report.dry_run and (report.added or report.updated or report.deleted):

@@ -99,7 +99,8 @@ def open_chroma_client(data_dir: Path | None = None, host: str | None = None, po
 class ChromaStore:
     """One collection; the embedder's model id is recorded on it and checked on open."""
 
-    def __init__(self, client: Any, collection: str, embedder_id: str) -> None:
+    def __init__(self, client: Any, collection: str, embedder_id: str, *, batch: int = _BATCH) -> None:
+        self._batch = batch  # records per call; chroma caps the size of one write
         try:
             self._col = client.get_or_create_collection(
                 collection,
@@ -117,10 +118,23 @@ class ChromaStore:
             )
 
     def upsert(self, items: Sequence[StoredEntry]) -> None:
-        """Write every facet, then drop facets an entry no longer has (e.g. a removed example)."""
+        """Write each entry's other facets, drop the facets it no longer has (e.g. a removed example), then write
+        its anchor. The anchor holds the fingerprint, so an entry interrupted half-way still looks new or changed
+        and is rewritten on the next run; it never passes for complete."""
         rows = [(item, facet, vec) for item in items for facet, vec in sorted(item.vectors.items())]
-        for start in range(0, len(rows), _BATCH):  # chroma caps the size of one write
-            chunk = rows[start:start + _BATCH]
+        self._write([row for row in rows if row[1] != ANCHOR])
+        keys = [item.entry.key for item in items]
+        current = {_record_id(item.entry.key, facet) for item, facet, _ in rows}
+        for start in range(0, len(keys), self._batch):
+            got = self._call(self._col.get, where={"key": {"$in": keys[start:start + self._batch]}}, include=[])
+            stale = [i for i in got["ids"] if i not in current]
+            if stale:
+                self._call(self._col.delete, ids=stale)
+        self._write([row for row in rows if row[1] == ANCHOR])
+
+    def _write(self, rows: Sequence[tuple[StoredEntry, str, builtins.list[float]]]) -> None:
+        for start in range(0, len(rows), self._batch):  # chroma caps the size of one write
+            chunk = rows[start:start + self._batch]
             self._call(
                 self._col.upsert,
                 ids=[_record_id(item.entry.key, facet) for item, facet, _ in chunk],
@@ -128,13 +142,6 @@ class ChromaStore:
                 documents=[item.entry.facets()[facet][1] for item, facet, _ in chunk],
                 metadatas=[_metadata(item, facet) for item, facet, _ in chunk],
             )
-        keys = [item.entry.key for item in items]
-        current = {_record_id(item.entry.key, facet) for item, facet, _ in rows}
-        for start in range(0, len(keys), _BATCH):
-            got = self._call(self._col.get, where={"key": {"$in": keys[start:start + _BATCH]}}, include=[])
-            stale = [i for i in got["ids"] if i not in current]
-            if stale:
-                self._call(self._col.delete, ids=stale)
 
     def fingerprints(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
         got = self._anchors(keys, ["metadatas"])
@@ -142,8 +149,8 @@ class ChromaStore:
 
     def vectors(self, keys: Sequence[str]) -> builtins.list[tuple[str, str, builtins.list[float]]]:
         found: list[tuple[str, str, list[float]]] = []
-        for start in range(0, len(keys), _BATCH):
-            got = self._call(self._col.get, where={"key": {"$in": list(keys[start:start + _BATCH])}},
+        for start in range(0, len(keys), self._batch):
+            got = self._call(self._col.get, where={"key": {"$in": list(keys[start:start + self._batch])}},
                              include=["metadatas", "documents", "embeddings"])
             for meta, doc, vec in zip(got["metadatas"], got["documents"], got["embeddings"], strict=True):
                 found.append((meta["facet"], doc, [float(x) for x in vec]))
@@ -163,8 +170,8 @@ class ChromaStore:
         return [found[k] for k in keys if k in found]
 
     def delete(self, keys: Sequence[str]) -> None:
-        for start in range(0, len(keys), _BATCH):
-            self._call(self._col.delete, where={"key": {"$in": list(keys[start:start + _BATCH])}})
+        for start in range(0, len(keys), self._batch):
+            self._call(self._col.delete, where={"key": {"$in": list(keys[start:start + self._batch])}})
 
     def query(self, vector: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit]:
         """Top-k entries, each scored by its best facet."""

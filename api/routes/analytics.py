@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from api.auth import KNOWLEDGE, QA, allow
 from api.charts import bar_chart
 from api.deps import CalendarDep, ComponentsDep, HistoryDep
 from api.errors import ApiError
@@ -40,7 +41,9 @@ def _csv(name: str, rows: Sequence[dict[str, Any]]) -> Response:
                     headers={"content-disposition": f'attachment; filename="{name}.csv"'})
 
 
-@router.get("/volume", response_model=VolumeReport, responses=_CSV, summary="Drafts by intent, platform or hour")
+@router.get(
+    "/volume", dependencies=[allow(*QA, *KNOWLEDGE)],
+    response_model=VolumeReport, responses=_CSV, summary="Drafts by intent, platform or hour")
 def volume(history: HistoryDep, calendar: CalendarDep, group: analytics.VolumeGroup = "intent",
            since: Since = None, until: Until = None, fmt: Format = "json") -> VolumeReport | Response:
     items = analytics.volume(history.between(since, until), group, calendar.timezone)
@@ -51,7 +54,7 @@ def volume(history: HistoryDep, calendar: CalendarDep, group: analytics.VolumeGr
     return VolumeReport(group=group, since=since, until=until, total=sum(c.count for c in items), items=items)
 
 
-@router.get("/acceptance", response_model=AcceptanceReport, responses=_CSV,
+@router.get("/acceptance", dependencies=[allow(*QA, *KNOWLEDGE)], response_model=AcceptanceReport, responses=_CSV,
             summary="Accepted, edited and rejected shares by intent or knowledge entry")
 def acceptance(history: HistoryDep, by: analytics.AcceptanceBy = "intent", since: Since = None,
                until: Until = None, fmt: Format = "json") -> AcceptanceReport | Response:
@@ -65,7 +68,9 @@ def acceptance(history: HistoryDep, by: analytics.AcceptanceBy = "intent", since
     return AcceptanceReport(by=by, since=since, until=until, items=items)
 
 
-@router.get("/gaps", response_model=GapReport, responses=_CSV, summary="Knowledge gaps: unanswered questions")
+@router.get(
+    "/gaps", dependencies=[allow(*QA, *KNOWLEDGE)],
+    response_model=GapReport, responses=_CSV, summary="Knowledge gaps: unanswered questions")
 def gaps(history: HistoryDep, components: ComponentsDep, limit: Annotated[int, Query(ge=1, le=200)] = 20,
          similarity: Annotated[float | None, Query(ge=-1.0, le=1.0, description="Default: the setting "
                                                    "`gap_similarity`.")] = None,
@@ -82,7 +87,9 @@ def gaps(history: HistoryDep, components: ComponentsDep, limit: Annotated[int, Q
     return GapReport(similarity=cosine, unanswered=sum(1 for d in drafts if analytics.is_gap(d)), items=items)
 
 
-@router.get("/staffing", response_model=StaffingReport, responses=_CSV, summary="Agents needed per hour and shift")
+@router.get(
+    "/staffing", dependencies=[allow(*QA, *KNOWLEDGE)],
+    response_model=StaffingReport, responses=_CSV, summary="Agents needed per hour and shift")
 def staffing(
     consultations: Annotated[str, Query(description="Expected consultations per hour, comma-separated, from the "
                                         "first hour of the first shift, e.g. `40,120,300`.")],

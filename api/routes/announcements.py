@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import AnnouncementsDep, ClockDep
 from api.schemas import AnnouncementList, AnnouncementRequest, AnnouncementVariants
 from knowledge.announcements import Announcement, StateFilter
@@ -12,7 +13,9 @@ from knowledge.models import Locale, Platform
 router = APIRouter(tags=["announcements"])
 
 
-@router.post("/v1/announcements", response_model=Announcement, status_code=201, summary="Publish an announcement")
+@router.post(
+    "/v1/announcements", dependencies=[allow(*KNOWLEDGE)],
+    response_model=Announcement, status_code=201, summary="Publish an announcement")
 def publish_announcement(
     body: AnnouncementRequest, notices: AnnouncementsDep, clock: ClockDep, response: Response
 ) -> Announcement:
@@ -27,7 +30,9 @@ def publish_announcement(
     return Announcement.of(entry, now)
 
 
-@router.get("/v1/announcements", response_model=AnnouncementList, summary="List announcements by state")
+@router.get(
+    "/v1/announcements", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
+    response_model=AnnouncementList, summary="List announcements by state")
 def list_announcements(
     notices: AnnouncementsDep, clock: ClockDep, state: StateFilter = "active", platform: Platform | None = None,
     locale: Locale | None = None,
@@ -38,14 +43,18 @@ def list_announcements(
     return AnnouncementList(items=items, total=len(items))
 
 
-@router.get("/v1/announcements/{entry_id}", response_model=AnnouncementVariants,
+@router.get(
+    "/v1/announcements/{entry_id}", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
+    response_model=AnnouncementVariants,
             summary="Read an announcement in each locale")
 def get_announcement(entry_id: str, notices: AnnouncementsDep, clock: ClockDep) -> AnnouncementVariants:
     now = clock()
     return AnnouncementVariants(id=entry_id, items=[Announcement.of(e, now) for e in notices.get(entry_id)])
 
 
-@router.post("/v1/announcements/{entry_id}/expire", response_model=AnnouncementVariants,
+@router.post(
+    "/v1/announcements/{entry_id}/expire", dependencies=[allow(*KNOWLEDGE)],
+    response_model=AnnouncementVariants,
              summary="End an announcement now (it is kept, as expired)")
 def expire_announcement(entry_id: str, notices: AnnouncementsDep, clock: ClockDep) -> AnnouncementVariants:
     now = clock()

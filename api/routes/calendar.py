@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import Field
 
+from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import CalendarDep, ClockDep
 from drafting.calendar import CalendarStatus
 from knowledge.models import Locale
@@ -17,7 +18,9 @@ class CalendarView(CalendarStatus):
                                            "carrier stop.")
 
 
-@router.get("/v1/calendar", response_model=CalendarView, summary="The shop calendar now")
+@router.get(
+    "/v1/calendar", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
+    response_model=CalendarView, summary="The shop calendar now")
 def get_calendar(calendar: CalendarDep, clock: ClockDep, locale: Locale = "zh",
                  carrier: str | None = None) -> CalendarView:
     """`carrier` keeps only the stops for that carrier (and for all carriers); without it every stop is listed."""

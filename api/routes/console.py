@@ -12,12 +12,16 @@ from typing import Any, Literal
 
 import jinja2
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from api import runs
+from api.auth import QA, SESSION_COOKIE, allow, identify
 from api.deps import SettingsDep
 from api.errors import ApiError
+from drafting.wiring import Components
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 Lang = Literal["zh", "en"]
@@ -28,6 +32,10 @@ KEY_METRICS = ("hit@1", "hit@3", "similarity", "must_include", "compliance_viola
                "escalation_agreement", "intent_accuracy", "latency_p95_ms")
 
 router = APIRouter(include_in_schema=False)
+
+
+class SignIn(BaseModel):
+    key: str = Field(min_length=1, max_length=200)
 
 
 @cache
@@ -79,34 +87,61 @@ def render(request: Request, page: str, **context: Any) -> HTMLResponse:
     return response
 
 
+@router.post("/console/session", status_code=204)
+async def sign_in(body: SignIn, request: Request) -> Response:
+    """Check an API key and keep it in an HttpOnly, same-site cookie, so the pages' calls and links carry it."""
+    components: Components = request.app.state.components
+    key = await run_in_threadpool(components.keys.verify, body.key)
+    if key is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    response = Response(status_code=204)
+    response.set_cookie(SESSION_COOKIE, body.key.strip(), httponly=True, samesite="strict", max_age=12 * 3600)
+    return response
+
+
+@router.delete("/console/session", status_code=204)
+def sign_out() -> Response:
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+async def _page(request: Request, page: str, **context: Any) -> HTMLResponse:
+    """The page, or the sign-in form when keys are on and the browser holds no valid one."""
+    components: Components = request.app.state.components
+    if components.settings.auth == "on" and await identify(request) is None:
+        return render(request, "signin", next_page=page)
+    return render(request, page, **context)
+
+
 @router.get("/", response_class=HTMLResponse)
-def agent_page(request: Request) -> HTMLResponse:
-    return render(request, "agent")
+async def agent_page(request: Request) -> HTMLResponse:
+    return await _page(request, "agent")
 
 
 @router.get("/knowledge", response_class=HTMLResponse)
-def knowledge_page(request: Request) -> HTMLResponse:
-    return render(request, "knowledge")
+async def knowledge_page(request: Request) -> HTMLResponse:
+    return await _page(request, "knowledge")
 
 
 @router.get("/analytics", response_class=HTMLResponse)
-def analytics_page(request: Request) -> HTMLResponse:
-    return render(request, "analytics")
+async def analytics_page(request: Request) -> HTMLResponse:
+    return await _page(request, "analytics")
 
 
 @router.get("/qa", response_class=HTMLResponse)
-def qa_page(request: Request, settings: SettingsDep, a: str | None = None, b: str | None = None) -> HTMLResponse:
+async def qa_page(request: Request, settings: SettingsDep, a: str | None = None, b: str | None = None) -> HTMLResponse:
     """The runs under `runs_dir`, and with `a` and `b` the metric deltas of B against A."""
     found = runs.list_runs(settings.runs_dir)
     by_name = {run.name: run for run in found}
     comparison, missing = None, [name for name in (a, b) if name and name not in by_name]
     if a in by_name and b in by_name:
         comparison = runs.compare(by_name[a], by_name[b])
-    return render(request, "qa", runs=found, runs_dir=str(settings.runs_dir), key_metrics=KEY_METRICS,
+    return await _page(request, "qa", runs=found, runs_dir=str(settings.runs_dir), key_metrics=KEY_METRICS,
                   comparison=comparison, missing=missing, a=a or "", b=b or "")
 
 
-@router.get("/qa/runs/{name}/report.html")
+@router.get("/qa/runs/{name}/report.html", dependencies=[allow(*QA)])
 def run_report(name: str, settings: SettingsDep) -> FileResponse:
     """Only report.html files of runs directly inside `runs_dir`; anything else is a 404."""
     report = runs.report_file(settings.runs_dir, name)

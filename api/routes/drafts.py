@@ -12,7 +12,8 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ComponentsDep, DraftsDep
+from api.auth import AGENT, allow
+from api.deps import ComponentsDep, DraftsDep, MetricsDep
 from api.errors import error_body
 from drafting.history import HistoryError
 from drafting.models import Draft, DraftRequest
@@ -23,22 +24,26 @@ router = APIRouter(tags=["drafts"])
 log = logging.getLogger("draftdesk.api")
 
 
-@router.post("/v1/drafts", response_model=Draft, summary="Draft a reply to a buyer message")
-def create_draft(body: DraftRequest, drafts: DraftsDep, components: ComponentsDep) -> Draft:
+@router.post(
+    "/v1/drafts", dependencies=[allow(*AGENT)],
+    response_model=Draft, summary="Draft a reply to a buyer message")
+def create_draft(body: DraftRequest, drafts: DraftsDep, components: ComponentsDep, metrics: MetricsDep) -> Draft:
     """Retrieves matching FAQs, policies and live announcements and drafts a soothing, cited reply.
 
     Low retrieval confidence yields a holding reply with `needs_human: true`; an LLM failure yields the
     template draft with `degraded: true`. Neither is an HTTP error. The draft is logged and its `id` returned
     (for `POST /v1/drafts/{id}/feedback`); if the log is unavailable the draft still comes back, with `id: null`.
     """
-    return _logged(components, body, drafts.draft(body))
+    draft = drafts.draft(body)
+    metrics.observe_draft(draft)
+    return _logged(components, body, draft)
 
 
 @router.post(
-    "/v1/drafts/stream", summary="Draft a reply, streamed as server-sent events",
+    "/v1/drafts/stream", dependencies=[allow(*AGENT)], summary="Draft a reply, streamed as server-sent events",
     responses={200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then one `draft`."}},
 )
-async def stream_draft(body: DraftRequest, components: ComponentsDep) -> StreamingResponse:
+async def stream_draft(body: DraftRequest, components: ComponentsDep, metrics: MetricsDep) -> StreamingResponse:
     """The same draft as `POST /v1/drafts`, as server-sent events: `delta` events (`{"text": ...}`) carry the
     model's reply as it is written (only when an LLM is configured), then one `draft` event carries the checked,
     cited, logged draft, which replaces whatever was streamed (a repair or a template fallback may differ). A
@@ -51,7 +56,9 @@ async def stream_draft(body: DraftRequest, components: ComponentsDep) -> Streami
 
     def run() -> None:
         try:
-            draft = _logged(components, body, components.drafts.draft(body, on_delta))
+            draft = components.drafts.draft(body, on_delta)
+            metrics.observe_draft(draft)
+            draft = _logged(components, body, draft)
             event = ("draft", draft.model_dump_json())
         except Exception as exc:
             log.exception("streamed draft failed")

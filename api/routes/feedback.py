@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import AGENT, QA, allow
 from api.deps import HistoryDep
 from api.schemas import DraftHistory, FeedbackReceipt, FeedbackRequest
 from drafting.history import LoggedDraft
@@ -13,7 +14,9 @@ from drafting.history import LoggedDraft
 router = APIRouter(tags=["feedback"])
 
 
-@router.post("/v1/drafts/{draft_id}/feedback", response_model=FeedbackReceipt, status_code=201,
+@router.post(
+    "/v1/drafts/{draft_id}/feedback", dependencies=[allow(*AGENT)],
+    response_model=FeedbackReceipt, status_code=201,
              summary="Record what the agent did with a draft")
 def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep) -> FeedbackReceipt:
     """`accepted` (sent as is), `edited` (with the `final_text` sent, which must differ) or `rejected` (with a
@@ -23,12 +26,16 @@ def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep) -> 
                            created_at=saved.created_at)
 
 
-@router.get("/v1/drafts/{draft_id}", response_model=LoggedDraft, summary="A logged draft with its feedback")
+@router.get(
+    "/v1/drafts/{draft_id}", dependencies=[allow(*AGENT, *QA)],
+    response_model=LoggedDraft, summary="A logged draft with its feedback")
 def get_draft(draft_id: str, history: HistoryDep) -> LoggedDraft:
     return history.get(draft_id)
 
 
-@router.get("/v1/history", response_model=DraftHistory, summary="Logged drafts, newest first")
+@router.get(
+    "/v1/history", dependencies=[allow(*QA)],
+    response_model=DraftHistory, summary="Logged drafts, newest first")
 def list_history(
     history: HistoryDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

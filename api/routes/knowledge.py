@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import KnowledgeDep
 from api.errors import ApiError
 from api.schemas import Deleted, EntryList, EntryVariants, IndexRequest, IndexSummary
@@ -38,7 +39,7 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-@router.post("/v1/knowledge", response_model=IndexSummary, openapi_extra=_UPLOAD_BODY,
+@router.post("/v1/knowledge", dependencies=[allow(*KNOWLEDGE)], response_model=IndexSummary, openapi_extra=_UPLOAD_BODY,
              summary="Index JSON entries or an uploaded knowledge file")
 async def index_knowledge(
     request: Request, kb: KnowledgeDep,
@@ -74,7 +75,9 @@ async def _index_upload(request: Request, kb: KnowledgeBase, *, dry_run: bool) -
         kb.index_upload, data, upload.filename or "upload.jsonl", prune=prune, dry_run=dry_run)
 
 
-@router.get("/v1/knowledge", response_model=EntryList, summary="List knowledge entries")
+@router.get(
+    "/v1/knowledge", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
+    response_model=EntryList, summary="List knowledge entries")
 def list_knowledge(
     kb: KnowledgeDep,
     platform: Platform | None = None,
@@ -90,11 +93,15 @@ def list_knowledge(
     return EntryList(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/v1/knowledge/{entry_id}", response_model=EntryVariants, summary="Read one entry in each locale")
+@router.get(
+    "/v1/knowledge/{entry_id}", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
+    response_model=EntryVariants, summary="Read one entry in each locale")
 def get_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> EntryVariants:
     return EntryVariants(id=entry_id, entries=kb.get(entry_id, locale))
 
 
-@router.delete("/v1/knowledge/{entry_id}", response_model=Deleted, summary="Delete an entry (every locale)")
+@router.delete(
+    "/v1/knowledge/{entry_id}", dependencies=[allow(*KNOWLEDGE)],
+    response_model=Deleted, summary="Delete an entry (every locale)")
 def delete_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> Deleted:
     return Deleted(id=entry_id, deleted=kb.delete(entry_id, locale))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import AGENT, KNOWLEDGE, allow
 from api.deps import MacrosDep
 from api.errors import ApiError
 from drafting.intent import Intent
@@ -26,13 +27,17 @@ class RenderRequest(BaseModel):
     order: Order = Field(default_factory=Order, description="The order facts the macro quotes.")
 
 
-@router.get("/v1/macros", response_model=MacroList, summary="List quick replies")
+@router.get(
+    "/v1/macros", dependencies=[allow(*AGENT, *KNOWLEDGE)],
+    response_model=MacroList, summary="List quick replies")
 def list_macros(macros: MacrosDep, intent: Intent | None = None, locale: Locale = "zh") -> MacroList:
     """Every quick reply, or an intent's, with its title in `locale` and the order facts it needs."""
     return MacroList(items=macros.catalog(intent, locale))
 
 
-@router.post("/v1/macros/{macro_id}/render", response_model=QuickReply, summary="Render a quick reply")
+@router.post(
+    "/v1/macros/{macro_id}/render", dependencies=[allow(*AGENT)],
+    response_model=QuickReply, summary="Render a quick reply")
 def render_macro(macro_id: str, body: RenderRequest, macros: MacrosDep) -> QuickReply:
     """422 names the order facts the macro needs and the order lacks; 404 for an unknown macro."""
     try:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import KNOWLEDGE, QA, allow
 from api.deps import ComponentsDep
 from api.schemas import DuplicateList, DuplicatePair, IndexSummary, Rollback, VersionList, VersionOut
 from knowledge.duplicates import DEFAULT_THRESHOLD, near_duplicates
@@ -16,14 +17,18 @@ from knowledge.versions import Version
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 
 
-@router.get("/versions", response_model=VersionList, summary="Knowledge-base versions, newest first")
+@router.get(
+    "/versions", dependencies=[allow(*KNOWLEDGE, *QA)],
+    response_model=VersionList, summary="Knowledge-base versions, newest first")
 def list_versions(components: ComponentsDep) -> VersionList:
     """A version is recorded after every change (index, upload, delete, announcement, rollback). `kb_version` is
     what each logged draft carries, so a draft can be traced to the knowledge it was made from."""
     return VersionList(items=[_out(v) for v in components.versions.list()])
 
 
-@router.post("/versions/{number}/rollback", response_model=Rollback, summary="Restore a knowledge-base version")
+@router.post(
+    "/versions/{number}/rollback", dependencies=[allow(*KNOWLEDGE)],
+    response_model=Rollback, summary="Restore a knowledge-base version")
 async def rollback(number: int, components: ComponentsDep) -> Rollback:
     """Entries of that version come back (only changed ones are embedded again), later ones are deleted; the
     result is a new version, so a rollback can itself be undone."""
@@ -32,7 +37,9 @@ async def rollback(number: int, components: ComponentsDep) -> Rollback:
     return Rollback(summary=IndexSummary(**report.as_dict()), version=_out(version))  # type: ignore[arg-type]
 
 
-@router.get("/duplicates", response_model=DuplicateList, summary="Possible duplicate FAQs to review")
+@router.get(
+    "/duplicates", dependencies=[allow(*KNOWLEDGE)],
+    response_model=DuplicateList, summary="Possible duplicate FAQs to review")
 def duplicates(
     components: ComponentsDep, locale: Locale | None = None,
     threshold: Annotated[float, Query(ge=0.5, le=1.0)] = DEFAULT_THRESHOLD,

@@ -41,5 +41,5 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
     return OpenAICompatibleChatModel(
         provider=name, model=model, base_url=base_url, api_key=key or "not-needed",
         timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
-        temperature=settings.llm_temperature,
+        temperature=settings.llm_temperature, deadline_s=settings.llm_deadline_s,
     )

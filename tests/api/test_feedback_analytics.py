@@ -1,21 +1,30 @@
-"""Drafts → feedback → history and analytics through the real app (hashing embedder, Chroma and SQLite in tmp)."""
+"""Drafts → feedback → history and analytics through the real app (hashing embedder, Chroma in tmp), on a SQLite
+draft log and on PostgreSQL (the session's server, tests/conftest.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from api import create_app
 from drafting.settings import Settings
-from tests.api.conftest import ROWS, assert_error
+from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder
 
 STAFFING = {"consultations": "200,0,50", "capacity_per_hour": 20, "target_reply_s": 20, "shift_hours": 2}
+
+
+@pytest.fixture
+def fake_settings(fake_settings: Settings, database_url: str) -> Settings:
+    return configure(fake_settings, database_url=database_url)  # every test here runs on SQLite and PostgreSQL
+
+
+NO_LOG = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # a test the draft log plays no part in
 
 
 def draft(client: TestClient, message: str, platform: str = "taobao") -> dict[str, Any]:
@@ -169,6 +178,7 @@ def test_gaps_group_unanswered_questions(seeded: TestClient) -> None:
     assert rows(exported.text)[0]["examples"] in ("ok thanks bye | ok thanks, bye!", "ok thanks, bye! | ok thanks bye")
 
 
+@NO_LOG
 def test_staffing_json_and_csv(client: TestClient) -> None:
     plan = client.get("/v1/analytics/staffing", params=STAFFING).json()
     exported = client.get("/v1/analytics/staffing", params={**STAFFING, "format": "csv"})
@@ -181,6 +191,7 @@ def test_staffing_json_and_csv(client: TestClient) -> None:
         ("0", "14", "1", "14"), ("1", "0", "1", "14"), ("2", "5", "2", "5")]
 
 
+@NO_LOG
 @pytest.mark.parametrize("change", [
     {"consultations": "200,abc"}, {"consultations": "-1"}, {"consultations": ""}, {"consultations": "nan"},
     {"consultations": ",".join(["1"] * 169)}, {"consultations": "1e12"}, {"capacity_per_hour": 0},
@@ -192,15 +203,18 @@ def test_bad_staffing_input_is_a_422(client: TestClient, change: dict[str, Any])
 
 def test_database_failure_is_a_503_but_drafts_still_come(seeded: TestClient, fake_settings: Settings) -> None:
     made = draft(seeded, "我的快递怎么还没到")
-    with sqlite3.connect(fake_settings.data_dir / "draftdesk.db") as db:
-        db.execute("DROP TABLE feedback")
-        db.execute("DROP TABLE drafts")
+    engine = create_engine(fake_settings.database)
+    with engine.begin() as db:
+        db.execute(text("DROP TABLE feedback"))
+        db.execute(text("DROP TABLE drafts"))
+    engine.dispose()
 
     assert_error(feedback(seeded, made["id"], action="accepted"), 503, "database_unavailable")
     response = seeded.post("/v1/drafts", json={"message": "我的快递怎么还没到", "platform": "taobao"})
     assert response.status_code == 200 and response.json()["id"] is None
 
 
+@NO_LOG
 def test_every_endpoint_is_documented(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
 

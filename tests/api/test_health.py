@@ -50,7 +50,7 @@ def test_broken_embedder_is_not_ready_and_drafts_are_503(fake_settings: Settings
         embedder.broken = True
 
         assert_error(client.get("/readyz"), 503, "not_ready")
-        response = client.post("/v1/drafts", json={"message": "在吗", "platform": "taobao"})
+        response = client.post("/v1/drafts", json={"message": "这个问题没人问过", "platform": "taobao"})  # not cached
         message = assert_error(response, 503, "embedder_error")
         assert "device lost" in message
         assert client.get("/healthz").status_code == 200  # alive, just not ready

@@ -115,7 +115,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for name in [n for n in os.environ if n.startswith("DRAFTDESK_")]:
             env.delenv(name)
         settings = Settings(data_dir=tmp_path_factory.mktemp("live-server"), model_cache_dir=MODEL_CACHE,
-                            llm="template", threshold_zh=0.3, threshold_en=0.3)
+                            llm="template", threshold_zh=0.3, threshold_en=0.3, auth="off")
     with serve_app(create_app(settings, embedder=HashingEmbedder())) as url:
         response = httpx.post(f"{url}/v1/knowledge", json={"entries": ROWS}, timeout=30)
         assert response.status_code == 200, response.text

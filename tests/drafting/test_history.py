@@ -1,7 +1,8 @@
-"""The draft log on a real SQLite file: recording, feedback rules, edit distance, restarts, the KB version."""
+"""The draft log on SQLite and PostgreSQL: recording, feedback rules, edit distance, restarts, the KB version."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,8 @@ def make_pair(message: str = "我的快递怎么还没到", *, text: str = "亲�
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'db' / 'draftdesk.db'}"
+def db_url(database_url: str) -> str:
+    return database_url  # a SQLite file, then a fresh database on the session's PostgreSQL (tests/conftest.py)
 
 
 @pytest.fixture
@@ -219,3 +220,34 @@ def test_kb_version_is_cached_for_a_while(indexer: Indexer, store: ChromaStore) 
     indexer.index(_entries("乙"))
     version.invalidate()
     assert version() == kb_version(store)
+
+
+def test_a_long_provider_name_is_kept(log: DraftLog) -> None:
+    """`vllm:<model path>` can outgrow a VARCHAR, which PostgreSQL (unlike SQLite) enforces."""
+    request, draft = make_pair()
+    provider = "vllm:/srv/models/Qwen2.5-72B-Instruct-GPTQ-Int4/checkpoints/final-with-a-long-suffix"
+    draft_id = log.record(request, draft.model_copy(update={"provider": provider}), kb_version="v1")
+
+    assert log.get(draft_id).provider == provider
+
+
+def test_nul_characters_are_stored_alike_everywhere(log: DraftLog) -> None:
+    """PostgreSQL text cannot hold NUL: it becomes U+FFFD on every backend, and the draft is still logged."""
+    draft_id = log.record(*make_pair("快递\x00到了吗", text="亲\x00，马上发"), kb_version="v1")
+    saved = log.feedback(draft_id, "rejected", reason="答非\x00所问")
+
+    got = log.get(draft_id)
+    assert (got.message, got.draft, saved.reason) == ("快递\ufffd到了吗", "亲\ufffd，马上发", "答非\ufffd所问")
+    assert got.request["message"] == "快递\x00到了吗"  # JSON keeps it escaped
+
+
+def test_workers_starting_together_share_one_schema(db_url: str, clock: Clock) -> None:
+    """Several API workers open the log at once; concurrent CREATE TABLEs must not fail any of them."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        logs = list(pool.map(lambda _: DraftLog(open_engine(db_url), clock), range(4)))
+
+    draft_id = logs[0].record(*make_pair(), kb_version="v1")
+    logs[3].feedback(draft_id, "accepted")
+    assert [f.action for f in logs[1].get(draft_id).feedback] == ["accepted"]
+    for opened in logs:
+        opened.close()

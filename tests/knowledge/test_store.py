@@ -1,11 +1,14 @@
-"""ChromaStore on a real embedded Chroma: filters, reads, deletes, the embedder check and persistence."""
+"""ChromaStore on a real Chroma, embedded and a server: filters, reads, deletes, the embedder check, persistence."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +22,42 @@ from tests.fakes import HashingEmbedder
 from tests.knowledge.conftest import at, bilingual_entries, make_entry
 
 ALL_KEYS = sorted(e.key for e in bilingual_entries())
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the store lives: an embedded directory or a Chroma server; each `client()` is a fresh connection."""
+
+    data_dir: Path | None = None
+    port: int | None = None
+
+    def client(self) -> Any:
+        if self.port is not None:
+            return open_chroma_client(host="127.0.0.1", port=self.port)
+        return open_chroma_client(self.data_dir)
+
+    def source(self) -> str:
+        """The same `client()` call, as code for another process."""
+        if self.port is not None:
+            return f"open_chroma_client(host='127.0.0.1', port={self.port})"
+        return f"open_chroma_client(Path({str(self.data_dir)!r}))"
+
+
+@pytest.fixture(params=["embedded", "server"])
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Deployment:
+    if request.param == "embedded":
+        return Deployment(data_dir=tmp_path / "chroma")
+    return Deployment(port=request.getfixturevalue("chroma_port"))  # the session's server (tests/conftest.py)
+
+
+@pytest.fixture
+def collection() -> str:
+    return f"kb-{uuid.uuid4().hex}"  # the server is shared by the session: a collection of our own
+
+
+@pytest.fixture
+def store(deployment: Deployment, collection: str, fake_embedder: HashingEmbedder) -> ChromaStore:
+    return ChromaStore(deployment.client(), collection, fake_embedder.model_id)
 
 
 @pytest.fixture
@@ -158,37 +197,40 @@ def test_fingerprints_and_vectors_only_report_stored_keys(filled: ChromaStore) -
     assert {t for _, t, _ in filled.vectors([entry.key])} == {entry.question, entry.embedding_text()}
 
 
-def test_reopening_with_another_embedder_is_refused(tmp_path: Path, filled: ChromaStore) -> None:
-    client = open_chroma_client(tmp_path / "chroma")
+def test_reopening_with_another_embedder_is_refused(deployment: Deployment, collection: str,
+                                                    filled: ChromaStore) -> None:
+    client = deployment.client()
 
     with pytest.raises(EmbedderMismatchError, match="built with embedder 'fake-hashing-256'") as exc:
-        ChromaStore(client, "test-kb", "multilingual-e5-small/other")
+        ChromaStore(client, collection, "multilingual-e5-small/other")
     assert exc.value.code == "embedder_mismatch"
 
-    again = ChromaStore(client, "test-kb", "fake-hashing-256")  # the refusal did not overwrite the record
+    again = ChromaStore(client, collection, "fake-hashing-256")  # the refusal did not overwrite the record
     assert again.count() == 8
 
 
-def test_another_collection_in_the_same_directory_is_independent(tmp_path: Path, filled: ChromaStore) -> None:
-    other = ChromaStore(open_chroma_client(tmp_path / "chroma"), "other-kb", "multilingual-e5-small/other")
+def test_another_collection_in_the_same_directory_is_independent(deployment: Deployment, collection: str,
+                                                                 filled: ChromaStore) -> None:
+    other = ChromaStore(deployment.client(), f"{collection}-other", "multilingual-e5-small/other")
 
     assert other.count() == 0
     assert filled.count() == 8
 
 
-def test_a_second_store_on_the_same_directory_sees_the_entries(tmp_path: Path, filled: ChromaStore) -> None:
-    again = ChromaStore(open_chroma_client(tmp_path / "chroma"), "test-kb", "fake-hashing-256")
+def test_a_second_store_on_the_same_directory_sees_the_entries(deployment: Deployment, collection: str,
+                                                               filled: ChromaStore) -> None:
+    again = ChromaStore(deployment.client(), collection, "fake-hashing-256")
 
     assert sorted(again.keys(EntryFilter())) == ALL_KEYS
     assert again.get(["ship-001@zh"]) == [make_entry()]
 
 
-def test_entries_persist_on_disk_for_another_process(tmp_path: Path, filled: ChromaStore) -> None:
-    """A new process cannot share chroma's in-memory cache, so it must read what was written to disk."""
+def test_entries_persist_for_another_process(deployment: Deployment, collection: str, filled: ChromaStore) -> None:
+    """A new process cannot share chroma's in-memory cache, so it must read what was written to disk (or served)."""
     script = textwrap.dedent(f"""
         from pathlib import Path
         from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
-        store = ChromaStore(open_chroma_client(Path({str(tmp_path / "chroma")!r})), "test-kb", "fake-hashing-256")
+        store = ChromaStore({deployment.source()}, {collection!r}, "fake-hashing-256")
         print(store.count(), store.get(["ship-001@zh"])[0].question)
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
@@ -203,9 +245,9 @@ def test_embedded_store_needs_a_directory() -> None:
         open_chroma_client(None)
 
 
-def test_bad_collection_name_is_a_store_error(tmp_path: Path) -> None:
+def test_bad_collection_name_is_a_store_error(deployment: Deployment) -> None:
     with pytest.raises(StoreUnavailableError, match="cannot open collection 'kb'"):
-        ChromaStore(open_chroma_client(tmp_path / "chroma"), "kb", "fake-hashing-256")
+        ChromaStore(deployment.client(), "kb", "fake-hashing-256")
 
 
 def test_upsert_replaces_the_entry_in_place(indexer: Indexer, store: ChromaStore) -> None:

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,43 +15,11 @@ from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
 from tests.fakes import HashingEmbedder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma command comes with the chromadb package"
-    port = _free_port()
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host", "127.0.0.1",
-         "--port", str(port)],
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the chroma server did not start") from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(params=["embedded", "server"])
 def client_factory(request: pytest.FixtureRequest, tmp_path: Path) -> object:
     if request.param == "embedded":
         return lambda: open_chroma_client(tmp_path / "chroma")
-    port = request.getfixturevalue("chroma_server")
+    port = request.getfixturevalue("chroma_port")  # one server per session (tests/conftest.py)
     return lambda: open_chroma_client(host="127.0.0.1", port=port)
 
 

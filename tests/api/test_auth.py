@@ -1,0 +1,152 @@
+"""API keys and roles on the real app (auth on): every endpoint checks its role; the console signs in with a key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api import create_app
+from cli.main import app as cli
+from drafting.settings import Settings
+from tests.api.conftest import ROWS, assert_error, configure
+from tests.fakes import HashingEmbedder
+
+ROLES = ("agent", "knowledge_owner", "qa", "admin")
+DRAFT = {"message": "我的快递怎么还没到", "platform": "taobao"}
+
+
+@pytest.fixture
+def secured(fake_settings: Settings) -> Settings:
+    return configure(fake_settings, auth="on")
+
+
+@pytest.fixture
+def app_client(secured: Settings, fake_embedder: HashingEmbedder) -> Iterator[TestClient]:
+    with TestClient(create_app(secured, embedder=fake_embedder)) as client:
+        yield client
+
+
+@pytest.fixture
+def keys(app_client: TestClient) -> dict[str, str]:
+    store = app_client.app.state.components.keys  # type: ignore[attr-defined]
+    return {role: store.create(role, label=f"test {role}")[1] for role in ROLES}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+# (method, path, json body, roles allowed besides admin)
+ENDPOINTS: list[tuple[str, str, object, set[str]]] = [
+    ("POST", "/v1/drafts", DRAFT, {"agent"}),
+    ("POST", "/v1/drafts/stream", DRAFT, {"agent"}),
+    ("GET", "/v1/history", None, {"qa"}),
+    ("GET", "/v1/analytics/volume", None, {"qa", "knowledge_owner"}),
+    ("GET", "/v1/analytics/gaps", None, {"qa", "knowledge_owner"}),
+    ("POST", "/v1/knowledge", {"entries": ROWS}, {"knowledge_owner"}),
+    ("GET", "/v1/knowledge", None, {"agent", "knowledge_owner", "qa"}),
+    ("GET", "/v1/knowledge/versions", None, {"knowledge_owner", "qa"}),
+    ("GET", "/v1/knowledge/duplicates", None, {"knowledge_owner"}),
+    ("GET", "/v1/announcements", None, {"agent", "knowledge_owner", "qa"}),
+    ("GET", "/v1/calendar", None, {"agent", "knowledge_owner", "qa"}),
+    ("GET", "/v1/macros", None, {"agent", "knowledge_owner"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _, _ in ENDPOINTS])
+def test_every_endpoint_checks_the_role(
+    app_client: TestClient, keys: dict[str, str], method: str, path: str, body: object, allowed: set[str]
+) -> None:
+    assert_error(app_client.request(method, path, json=body), 401, "unauthorized")
+    assert_error(app_client.request(method, path, json=body, headers=bearer("dd_nope_x")), 401, "unauthorized")
+    for role in ROLES:
+        response = app_client.request(method, path, json=body, headers=bearer(keys[role]))
+        if role == "admin" or role in allowed:
+            assert response.status_code < 400, (role, response.text)
+        else:
+            message = assert_error(response, 403, "forbidden")
+            assert role in message
+
+
+def test_health_needs_no_key(app_client: TestClient) -> None:
+    assert app_client.get("/healthz").status_code == 200
+
+
+def test_a_revoked_key_is_refused(app_client: TestClient, keys: dict[str, str]) -> None:
+    store = app_client.app.state.components.keys  # type: ignore[attr-defined]
+    key_id = keys["agent"].split("_")[1]
+    assert app_client.post("/v1/drafts", json=DRAFT, headers=bearer(keys["agent"])).status_code == 200
+
+    store.revoke(key_id)
+
+    assert_error(app_client.post("/v1/drafts", json=DRAFT, headers=bearer(keys["agent"])), 401, "unauthorized")
+    assert store.list()[0].last_used_at is not None  # use is recorded
+
+
+def test_keys_are_stored_hashed(app_client: TestClient, keys: dict[str, str], secured: Settings) -> None:
+    database = Path(str(secured.database).removeprefix("sqlite:///")).read_bytes()
+    for key in keys.values():
+        assert key.split("_", 2)[2].encode() not in database
+
+
+def test_the_console_asks_for_a_key_then_signs_in(app_client: TestClient, keys: dict[str, str]) -> None:
+    assert 'id="signin-form"' in app_client.get("/?lang=en").text
+    assert_error(app_client.post("/console/session", json={"key": "dd_bad_key"}), 401, "unauthorized")
+
+    signed = app_client.post("/console/session", json={"key": keys["qa"]})
+
+    assert signed.status_code == 204
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert 'id="signin-form"' not in app_client.get("/qa?lang=en").text
+    assert app_client.get("/v1/history").status_code == 200  # the cookie carries the key
+    assert_error(app_client.post("/v1/drafts", json=DRAFT), 403, "forbidden")  # a qa key may not draft
+    app_client.delete("/console/session")
+    assert_error(app_client.get("/v1/history"), 401, "unauthorized")
+
+
+def test_keys_cli_create_list_revoke(secured: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRAFTDESK_DATA_DIR", str(secured.data_dir))
+    runner = CliRunner()
+
+    created = runner.invoke(cli, ["keys", "create", "--role", "agent", "--shop", "qingchuan", "--json"])
+    assert created.exit_code == 0, created.output
+    body = json.loads(created.stdout)
+    assert body["key"].startswith("dd_") and body["role"] == "agent" and body["shop"] == "qingchuan"
+    listed = runner.invoke(cli, ["keys", "list"])
+    assert f"{body['id']}\tagent\tqingchuan\tactive" in listed.stdout
+    assert body["key"] not in listed.stdout
+    assert runner.invoke(cli, ["keys", "revoke", body["id"]]).exit_code == 0
+    assert f"{body['id']}\tagent\tqingchuan\trevoked" in runner.invoke(cli, ["keys", "list"]).stdout
+    bad = runner.invoke(cli, ["keys", "create", "--role", "boss"])
+    assert bad.exit_code != 0 and "role must be one of" in bad.stderr
+    missing = runner.invoke(cli, ["keys", "revoke", "nope"])
+    assert missing.exit_code != 0 and "no API key 'nope'" in missing.stderr
+
+
+def test_serve_refuses_a_public_interface_without_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DRAFTDESK_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])  # DRAFTDESK_AUTH=off in tests
+
+    assert result.exit_code == 2
+    assert "refusing to listen on 0.0.0.0" in result.stderr
+
+
+def test_the_first_start_prints_one_admin_key(secured: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.keys import key_store
+    from cli.main import first_admin_key
+
+    first_admin_key(secured)
+    first_admin_key(secured)  # a second start prints nothing
+
+    printed = capsys.readouterr().err
+    assert printed.count("No API keys yet: created admin key") == 1
+    key = next(word for word in printed.split() if word.startswith("dd_"))
+    assert key_store(secured).verify(key) is not None
+    assert [k.role for k in key_store(secured).list()] == ["admin"]
