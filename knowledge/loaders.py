@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
 import yaml
 from pydantic import ValidationError
 
@@ -48,10 +49,7 @@ def load_bytes(data: bytes, filename: str, source: str) -> list[Entry]:
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedFileError(f"{filename}: unsupported file type; use one of {', '.join(SUFFIXES)}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidFileError(source, [f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from exc
+    text = _decode(data, source)
     if suffix == ".jsonl":
         entries = _jsonl(text, source)
     elif suffix == ".csv":
@@ -60,6 +58,22 @@ def load_bytes(data: bytes, filename: str, source: str) -> list[Entry]:
         entries = _markdown(text, Path(filename).stem, source)
     _check_unique(entries, source)
     return entries
+
+
+# What Chinese spreadsheets save as "CSV" (Excel on a Chinese Windows writes GBK), and UTF-16 exports.
+_LEGACY_ENCODINGS = ("gb18030", "gbk", "gb2312", "cp936", "big5", "big5hkscs", "utf_16", "utf_16_le", "utf_16_be")
+
+
+def _decode(data: bytes, source: str) -> str:
+    """UTF-8 (with or without a BOM); else a legacy Chinese encoding or UTF-16 when detection is sure of it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        best = charset_normalizer.from_bytes(data).best()
+        if best is not None and best.encoding in _LEGACY_ENCODINGS:
+            return str(best)
+        seen = f"; it looks like {best.encoding}" if best is not None else ""
+        raise InvalidFileError(source, [f"not UTF-8 text (byte {exc.start}){seen}; save the file as UTF-8"]) from exc
 
 
 def parse_entries(rows: Iterable[dict[str, Any]], source: str) -> list[Entry]:
