@@ -9,6 +9,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.audit import AuditMiddleware
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, RateLimiter
 from api.logs import install_request_id
@@ -16,6 +17,7 @@ from api.metrics import Metrics, ObservabilityMiddleware
 from api.routes import (
     analytics,
     announcements,
+    audit,
     calendar,
     console,
     drafts,
@@ -52,10 +54,11 @@ def create_app(
     install_error_handlers(app)
     install_request_id()
     app.state.metrics = Metrics()  # per app, not the global registry: a process (or a test run) may hold several
+    app.add_middleware(AuditMiddleware)  # added first, so it runs inside the request-id middleware below
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    for module in (drafts, feedback, analytics, versions, knowledge, announcements, calendar, macros, health):
+    for module in (drafts, feedback, analytics, audit, versions, knowledge, announcements, calendar, macros, health):
         app.include_router(module.router)
     app.include_router(console.router)  # the web console: /, /knowledge, /qa
     app.mount("/static", StaticFiles(directory=console.WEB_DIR / "static"), name="static")

@@ -50,6 +50,7 @@ def allow(*roles: KeyRole) -> Any:
             reason = "unknown or revoked API key" if presented_key(request) else "no API key"
             raise ApiError(401, "unauthorized", f"{reason}: send `Authorization: Bearer KEY` "
                            "(an admin creates keys with `draftdesk keys create --role ROLE`)")
+        request.state.api_key = key  # known from here on, refused or not (the audit log names it)
         wait = request.app.state.rate_limiter.take(key.id)
         if wait is not None:
             raise ApiError(429, "rate_limited", f"key {key.id} is over {components.settings.rate_limit_per_minute} "
@@ -57,7 +58,6 @@ def allow(*roles: KeyRole) -> Any:
         if key.role != "admin" and key.role not in roles:
             raise ApiError(403, "forbidden", f"this needs the role {' or '.join(roles)} (or admin); "
                            f"the key {key.id} has the role {key.role}")
-        request.state.api_key = key
         return key
 
     return Depends(check)

@@ -169,3 +169,17 @@ class DuplicatePair(BaseModel):
 class DuplicateList(BaseModel):
     threshold: float
     items: list[DuplicatePair]
+
+
+class AuditItem(BaseModel):
+    at: datetime
+    actor: str = Field(description="The API key id; `cli` for the command line; `-` when none was valid.")
+    role: str
+    shop: str
+    action: str
+    status: int
+    request_id: str
+
+
+class AuditList(BaseModel):
+    items: list[AuditItem]

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.common import guard
+from drafting.audit import AuditLog
 from drafting.history import open_engine
 from drafting.keys import DEFAULT_SHOP, KEY_ROLES, ApiKey, KeyStore
 from drafting.settings import Settings
@@ -19,6 +20,10 @@ app = typer.Typer(help="Create, list and revoke API keys (stored hashed in the d
 
 def key_store(settings: Settings) -> KeyStore:
     return guard(lambda: KeyStore(open_engine(settings.database), lambda: datetime.now(UTC)))  # type: ignore[no-any-return]
+
+
+def audit_log(settings: Settings) -> AuditLog:
+    return guard(lambda: AuditLog(open_engine(settings.database), lambda: datetime.now(UTC)))  # type: ignore[no-any-return]
 
 
 def shown(key: ApiKey) -> dict[str, object]:
@@ -37,6 +42,7 @@ def create(
 ) -> None:
     """Create a key; the key itself is printed once and cannot be shown again."""
     record, plain = guard(lambda: key_store(ctx.obj).create(role, shop, label))
+    audit_log(ctx.obj).record(f"keys create {record.id}", actor="cli", role=record.role, shop=record.shop)
     if as_json:
         typer.echo(json.dumps({"key": plain, **shown(record)}, ensure_ascii=False))
     else:
@@ -63,4 +69,5 @@ def list_keys(
 def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
     """Revoke a key: requests with it are refused from now on."""
     key = guard(lambda: key_store(ctx.obj).revoke(key_id))
+    audit_log(ctx.obj).record(f"keys revoke {key.id}", actor="cli", role=key.role, shop=key.shop)
     typer.echo(f"revoked {key.id} (role {key.role}, shop {key.shop})")

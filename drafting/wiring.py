@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from drafting.audit import AuditLog
 from drafting.authority import load_authority
 from drafting.calendar import ShopCalendar, load_calendar
 from drafting.escalation import Escalator, load_escalation_rules
@@ -44,6 +45,7 @@ class Components:
     kb_version: KbVersion
     versions: KnowledgeVersions
     keys: KeyStore
+    audit: AuditLog
 
 
 def _now() -> datetime:
@@ -75,6 +77,7 @@ def build_components(
     engine = open_engine(settings.database)
     history = DraftLog(engine, clock)
     keys = KeyStore(engine, clock)
+    audit = AuditLog(engine, clock)
     retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
     intents = IntentClassifier(embedder, intent_rules)
     indexer = Indexer(embedder, store)
@@ -87,4 +90,4 @@ def build_components(
     )
     knowledge = KnowledgeBase(store, indexer, versions, max_rows=settings.max_upload_rows)
     return Components(settings, embedder, store, knowledge, drafts, clock,
-                      announcements, calendar, macros, history, KbVersion(store), versions, keys)
+                      announcements, calendar, macros, history, KbVersion(store), versions, keys, audit)

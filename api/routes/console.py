@@ -94,6 +94,7 @@ async def sign_in(body: SignIn, request: Request) -> Response:
     key = await run_in_threadpool(components.keys.verify, body.key)
     if key is None:
         raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    request.state.api_key = key  # for the audit log
     response = Response(status_code=204)
     response.set_cookie(SESSION_COOKIE, body.key.strip(), httponly=True, samesite="strict", max_age=12 * 3600)
     return response

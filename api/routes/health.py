@@ -50,3 +50,4 @@ def _not_ready(part: str, exc: Exception) -> JSONResponse:
 def metrics(metrics: MetricsDep) -> Response:
     """Requests and latency by route, drafts by provider, fallbacks, reasons and retrieval confidence."""
     return metrics.exposition()
+

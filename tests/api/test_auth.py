@@ -124,6 +124,10 @@ def test_keys_cli_create_list_revoke(secured: Settings, monkeypatch: pytest.Monk
     assert body["key"] not in listed.stdout
     assert runner.invoke(cli, ["keys", "revoke", body["id"]]).exit_code == 0
     assert f"{body['id']}\tagent\tqingchuan\trevoked" in runner.invoke(cli, ["keys", "list"]).stdout
+    from cli.keys import audit_log
+
+    actions = [(e.actor, e.action) for e in audit_log(secured).recent()]
+    assert actions[:2] == [("cli", f"keys revoke {body['id']}"), ("cli", f"keys create {body['id']}")]
     bad = runner.invoke(cli, ["keys", "create", "--role", "boss"])
     assert bad.exit_code != 0 and "role must be one of" in bad.stderr
     missing = runner.invoke(cli, ["keys", "revoke", "nope"])
@@ -150,3 +154,22 @@ def test_the_first_start_prints_one_admin_key(secured: Settings, capsys: pytest.
     key = next(word for word in printed.split() if word.startswith("dd_"))
     assert key_store(secured).verify(key) is not None
     assert [k.role for k in key_store(secured).list()] == ["admin"]
+
+
+def test_the_audit_log_records_changes_and_refusals(app_client: TestClient, keys: dict[str, str]) -> None:
+    owner, qa, admin = (keys[r].split("_")[1] for r in ("knowledge_owner", "qa", "admin"))
+    assert app_client.post("/v1/knowledge", json={"entries": ROWS}, headers=bearer(keys["knowledge_owner"])).is_success
+    app_client.post("/v1/drafts", json=DRAFT, headers=bearer(keys["qa"]))  # refused: 403
+    app_client.get("/v1/history")  # refused: 401, no key
+    app_client.post("/v1/drafts", json=DRAFT, headers=bearer(keys["agent"]))  # a draft is no change: not audited
+
+    assert_error(app_client.get("/v1/audit", headers=bearer(keys["qa"])), 403, "forbidden")
+    events = app_client.get("/v1/audit", headers=bearer(keys["admin"])).json()["items"]
+
+    seen = [(e["actor"], e["action"], e["status"]) for e in events]
+    assert seen[:4] == [
+        (qa, "GET /v1/audit", 403), ("-", "GET /v1/history", 401), (qa, "POST /v1/drafts", 403),
+        (owner, "POST /v1/knowledge", 200),
+    ]
+    assert admin not in {e["actor"] for e in events}  # reading the log is not logged as a refusal
+    assert all(e["request_id"] for e in events) and events[-1]["role"] == "knowledge_owner"

@@ -203,7 +203,7 @@ def test_upload_without_prune_keeps_removed_lines(client: TestClient) -> None:
         ("faq.jsonl", JSONL.replace('"answer": "Yes, request one on the order page."', '"answer": ""'), "line 2"),
         ("faq.jsonl", '["not", "an", "object"]\n', "line 1"),
         ("coupons.csv", CSV + "csv-003,faq,q,a,any,zh,coupon,surplus\n", "line 4"),
-        ("faq.jsonl", "可以".encode("gbk"), "UTF-8"),
+        ("faq.jsonl", bytes(range(128, 256)) * 3, "UTF-8"),
         ("returns.md", "---\nkind: [unclosed\n---\n## A\ntext\n", "front matter"),
     ],
     ids=["bad-json-line", "empty-answer", "not-an-object", "extra-csv-cell", "not-utf8", "bad-front-matter"],
