@@ -42,7 +42,8 @@ def create(
 ) -> None:
     """Create a key; the key itself is printed once and cannot be shown again."""
     record, plain = guard(lambda: key_store(ctx.obj).create(role, shop, label))
-    audit_log(ctx.obj).record(f"keys create {record.id}", actor="cli", role=record.role, shop=record.shop)
+    guard(lambda: audit_log(ctx.obj).record(f"keys create {record.id}", actor="cli", role=record.role,
+                                            shop=record.shop))
     if as_json:
         typer.echo(json.dumps({"key": plain, **shown(record)}, ensure_ascii=False))
     else:
@@ -69,5 +70,5 @@ def list_keys(
 def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
     """Revoke a key: requests with it are refused from now on."""
     key = guard(lambda: key_store(ctx.obj).revoke(key_id))
-    audit_log(ctx.obj).record(f"keys revoke {key.id}", actor="cli", role=key.role, shop=key.shop)
+    guard(lambda: audit_log(ctx.obj).record(f"keys revoke {key.id}", actor="cli", role=key.role, shop=key.shop))
     typer.echo(f"revoked {key.id} (role {key.role}, shop {key.shop})")

@@ -65,8 +65,9 @@ def load_escalation_rules(path: Path | None = None) -> EscalationRules:
 def escalating_intents(rules: EscalationRules, role: Role) -> set[str]:
     """The intents that by themselves hand a `role` agent's conversation to someone with more authority."""
     mine = ROLES.index(role)
-    return {i for spec in rules.triggers.values() if ROLES.index(spec.handled_by) > mine for i in spec.intents
-            if spec is not rules.triggers["refund_above_limit"]}
+    return {i for trigger, spec in rules.triggers.items()
+            if trigger != "refund_above_limit" and ROLES.index(spec.handled_by) > mine  # that one needs an amount
+            for i in spec.intents}
 
 
 @dataclass(frozen=True)
