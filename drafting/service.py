@@ -54,8 +54,7 @@ class _Case:
     found: Retrieval
     intent: IntentResult | None
     situation: Situation | None
-    notices: list[Citation]  # scoped and retrieved announcements, highest priority first
-    notice_entries: list[Entry]
+    live: list[tuple[Entry, float | None]]  # scoped and retrieved announcements (score if retrieved), by priority
     escalation: Escalation
     handoff: Handoff | None
     calendar: CalendarStatus | None  # only when it has something to say
@@ -63,8 +62,12 @@ class _Case:
     quick_replies: list[QuickReply]
 
     @property
-    def intent_id(self) -> str | None:
-        return self.intent.intent if self.intent else None
+    def notice_entries(self) -> list[Entry]:
+        return [entry for entry, _ in self.live]
+
+    @property
+    def notices(self) -> list[Citation]:
+        return [Citation.from_entry(entry, score) for entry, score in self.live]
 
 
 class DraftService:
@@ -122,7 +125,7 @@ class DraftService:
         intent = self._intents.classify(request.message, locale) if self._intents else None
         intent_id = intent.intent if intent else None
         situation = self._situations.match(intent_id, request.order, at)
-        notices, entries = self._live_notices(request, locale, intent_id, at, found)
+        live = self._live_notices(request, locale, intent_id, at, found)
         escalation = self._escalator.assess(
             request, locale, intent_id, confident=found.confident or situation is not None,
             retrieval=f"best {found.best_score:.3f} < {found.threshold:.3f}",
@@ -131,7 +134,7 @@ class DraftService:
         calendar_notice = self._calendar.render_notice(status, locale) if self._calendar and status else None  # type: ignore[arg-type]
         return _Case(
             request=request, locale=locale, at=at, found=found, intent=intent, situation=situation,
-            notices=notices, notice_entries=entries, escalation=escalation,
+            live=live, escalation=escalation,
             handoff=self._escalator.handoff(escalation, request, locale, intent_id),
             calendar=status if calendar_notice else None, calendar_notice=calendar_notice,
             quick_replies=self._macros.for_intent(intent_id, request.order, locale)  # type: ignore[arg-type]
@@ -140,7 +143,7 @@ class DraftService:
 
     def _live_notices(
         self, request: DraftRequest, locale: str, intent: str | None, at: datetime, found: Retrieval
-    ) -> tuple[list[Citation], list[Entry]]:
+    ) -> list[tuple[Entry, float | None]]:
         """Announcements outrank FAQs: those whose scope fits this order, then those the message matched (unless
         scoped to other intents, SKUs or regions), highest priority first."""
         skus, region = request.order.skus(), request.order.region
@@ -155,8 +158,7 @@ class DraftService:
             if self._notices and not self._notices.in_scope(entry, intent=intent, skus=skus, region=region):
                 continue
             picked[entry.id] = (entry, round(hit.score, 4))
-        ranked = sorted(picked.values(), key=lambda p: (-p[0].priority, -(p[1] or 1.0)))
-        return [Citation.from_entry(e, s) for e, s in ranked], [e for e, _ in ranked]
+        return sorted(picked.values(), key=lambda p: (-p[0].priority, -(p[1] or 1.0)))
 
     def _template(self, case: _Case, sources: list[Hit]) -> tuple[str, list[Citation]]:
         primary = sources[0].entry if sources else None
