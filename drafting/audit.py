@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from drafting.history import DatabaseUnavailableError
+from drafting.history import DatabaseUnavailableError, create_tables
 
 
 class _Base(DeclarativeBase):
@@ -47,7 +47,7 @@ class AuditLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine, self._clock = engine, clock
         with self._guard():
-            _Base.metadata.create_all(engine, checkfirst=True)
+            create_tables(engine, _Base.metadata)
 
     def record(self, action: str, *, actor: str = "-", role: str = "-", shop: str = "-", status: int = 0,
                request_id: str = "") -> None:

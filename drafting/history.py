@@ -13,7 +13,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import JSON, DateTime, Dialect, Engine, ForeignKey, String, Text, create_engine, func, select, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Engine,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -152,7 +165,7 @@ class DraftLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine, self._clock = engine, clock
         with self._guard():
-            _create_tables(engine)
+            create_tables(engine, _Base.metadata)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -237,18 +250,19 @@ class DraftLog:
             raise DatabaseUnavailableError(f"database call failed: {exc}") from exc
 
 
-def _create_tables(engine: Engine) -> None:
+def create_tables(engine: Engine, metadata: MetaData) -> None:
     """Several workers may start at once: on PostgreSQL they take turns (concurrent CREATE TABLEs collide); elsewhere
-    a loser of the race finds the tables on a second look."""
-    for attempt in (1, 2):
+    a loser of the race finds more of the tables on each look, so one look per table (and one more) suffices."""
+    attempts = len(metadata.tables) + 1
+    for attempt in range(1, attempts + 1):
         try:
             with engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-                _Base.metadata.create_all(conn)
+                metadata.create_all(conn)
             return
         except SQLAlchemyError:
-            if attempt == 2:
+            if attempt == attempts:
                 raise
 
 

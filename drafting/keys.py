@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from drafting.history import DatabaseUnavailableError, HistoryError
+from drafting.history import DatabaseUnavailableError, HistoryError, create_tables
 
 KeyRole = Literal["agent", "knowledge_owner", "qa", "admin"]
 KEY_ROLES: tuple[str, ...] = get_args(KeyRole)
@@ -74,7 +74,7 @@ class KeyStore:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine, self._clock = engine, clock
         with self._guard():
-            _Base.metadata.create_all(engine, checkfirst=True)
+            create_tables(engine, _Base.metadata)
 
     def create(self, role: str, shop: str = DEFAULT_SHOP, label: str = "") -> tuple[ApiKey, str]:
         """The new key's record and the plain key (shown once)."""
