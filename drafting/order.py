@@ -6,15 +6,34 @@ invents a tracking number, a date or an amount.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 OrderStatus = Literal["unpaid", "paid", "shipped", "in_transit", "delivered", "refunding", "closed"]
 SHIPPED_STATUSES = ("shipped", "in_transit", "delivered")
 _FACT = Field(default=None)
+# Every UTC offset is under a day: an instant a day clear of datetime's range can be shown in any timezone.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+def quotable(value: datetime) -> datetime:
+    """An instant that can be shown in any timezone (replies quote it in the shop's, queries compare it in UTC);
+    9999-12-31T23:59:59-14:00 cannot, and would fail deep inside a draft rather than at the boundary."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        raise ValueError(f"{value.isoformat()} is too near the ends of the calendar (years 1 and 9999) to show in "
+                         "every timezone")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(quotable)]
 
 
 class OrderItem(BaseModel):
@@ -34,8 +53,8 @@ class Presale(BaseModel):
     deposit: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     deposit_paid: bool = True
     balance: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    balance_from: AwareDatetime | None = None
-    balance_until: AwareDatetime | None = None
+    balance_from: Instant | None = None
+    balance_until: Instant | None = None
     balance_paid: bool = False
 
     @model_validator(mode="after")
@@ -50,11 +69,11 @@ class Order(BaseModel):
 
     id: str | None = Field(default=None, max_length=64, description="The platform's order number.")
     status: OrderStatus | None = None
-    paid_at: AwareDatetime | None = _FACT
-    ship_by: AwareDatetime | None = Field(default=None, description="The promised ship-by time (承诺发货时间).")
-    shipped_at: AwareDatetime | None = _FACT
-    delivered_at: AwareDatetime | None = Field(default=None, description="When the carrier marked it delivered.")
-    promised_delivery_date: AwareDatetime | None = Field(
+    paid_at: Instant | None = _FACT
+    ship_by: Instant | None = Field(default=None, description="The promised ship-by time (承诺发货时间).")
+    shipped_at: Instant | None = _FACT
+    delivered_at: Instant | None = Field(default=None, description="When the carrier marked it delivered.")
+    promised_delivery_date: Instant | None = Field(
         default=None, description="A delivery date the platform guarantees (e.g. 次日达); only then may a draft "
         "promise one.")
     carrier: str | None = Field(default=None, max_length=64)
@@ -64,7 +83,7 @@ class Order(BaseModel):
     amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2, description="Paid total.")
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     presale: Presale | None = None
-    price_protection_until: AwareDatetime | None = Field(
+    price_protection_until: Instant | None = Field(
         default=None, description="End of the price-protection window (价保).")
 
     @model_validator(mode="after")
