@@ -11,9 +11,11 @@ from fastapi import Depends, Request
 from api.metrics import Metrics
 from drafting.calendar import ShopCalendar
 from drafting.history import DraftLog
+from drafting.keys import ApiKey
 from drafting.macros import Macros
 from drafting.service import DraftService
 from drafting.settings import Settings
+from drafting.shops import DEFAULT_SHOP, Shop
 from drafting.wiring import Components
 from knowledge.announcements import Announcements
 from knowledge.service import KnowledgeBase
@@ -23,16 +25,22 @@ def get_components(request: Request) -> Components:
     return cast(Components, request.app.state.components)
 
 
+def get_shop(request: Request) -> Shop:
+    """The caller's shop: its key's (`allow` checked the key first), the default shop when auth is off."""
+    key: ApiKey | None = getattr(request.state, "api_key", None)
+    return get_components(request).shops.get(key.shop if key else DEFAULT_SHOP)
+
+
 def get_drafts(request: Request) -> DraftService:
-    return get_components(request).drafts
+    return get_shop(request).drafts
 
 
 def get_knowledge(request: Request) -> KnowledgeBase:
-    return get_components(request).knowledge
+    return get_shop(request).knowledge
 
 
 def get_announcements(request: Request) -> Announcements:
-    return get_components(request).announcements
+    return get_shop(request).announcements
 
 
 def get_clock(request: Request) -> Callable[[], datetime]:
@@ -60,6 +68,7 @@ def get_metrics(request: Request) -> Metrics:
 
 
 ComponentsDep = Annotated[Components, Depends(get_components)]
+ShopDep = Annotated[Shop, Depends(get_shop)]
 DraftsDep = Annotated[DraftService, Depends(get_drafts)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 AnnouncementsDep = Annotated[Announcements, Depends(get_announcements)]

@@ -9,6 +9,7 @@ import typer
 from drafting.history import HistoryError
 from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
+from drafting.shops import Shop
 from drafting.wiring import Components, build_components
 from knowledge.errors import KnowledgeError
 from prompts import TemplateError
@@ -30,5 +31,14 @@ def guard(fn: Any) -> Any:
 
 
 def components(ctx: typer.Context) -> Components:
-    settings: Settings = ctx.obj
-    return guard(lambda: build_components(settings))  # type: ignore[no-any-return]
+    """Built once per command (the model loads once), however often asked."""
+    if "components" not in ctx.meta:
+        settings: Settings = ctx.obj
+        ctx.meta["components"] = guard(lambda: build_components(settings))
+    return ctx.meta["components"]  # type: ignore[no-any-return]
+
+
+def shop(ctx: typer.Context) -> Shop:
+    """The shop named by `draftdesk --shop S` (or $DRAFTDESK_SHOP; `default` if neither)."""
+    parts = components(ctx)
+    return guard(lambda: parts.shops.get(ctx.meta["shop"]))  # type: ignore[no-any-return]

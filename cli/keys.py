@@ -11,19 +11,22 @@ import typer
 from cli.common import guard
 from drafting.audit import AuditLog
 from drafting.history import open_engine
-from drafting.keys import DEFAULT_SHOP, KEY_ROLES, ApiKey, KeyStore
+from drafting.keys import KEY_ROLES, ApiKey, KeyStore
 from drafting.settings import Settings
 
 app = typer.Typer(help="Create, list and revoke API keys (stored hashed in the draft-log database).",
                   no_args_is_help=True)
 
 
-def key_store(settings: Settings) -> KeyStore:
-    return guard(lambda: KeyStore(open_engine(settings.database), lambda: datetime.now(UTC)))  # type: ignore[no-any-return]
+def key_stores(settings: Settings) -> tuple[KeyStore, AuditLog]:
+    """The keys and the audit log, on one engine of the draft-log database."""
 
+    def open_both() -> tuple[KeyStore, AuditLog]:
+        engine = open_engine(settings.database)
+        clock = lambda: datetime.now(UTC)  # noqa: E731
+        return KeyStore(engine, clock), AuditLog(engine, clock)
 
-def audit_log(settings: Settings) -> AuditLog:
-    return guard(lambda: AuditLog(open_engine(settings.database), lambda: datetime.now(UTC)))  # type: ignore[no-any-return]
+    return guard(open_both)  # type: ignore[no-any-return]
 
 
 def shown(key: ApiKey) -> dict[str, object]:
@@ -36,13 +39,15 @@ def shown(key: ApiKey) -> dict[str, object]:
 def create(
     ctx: typer.Context,
     role: Annotated[str, typer.Option(help=f"One of {', '.join(KEY_ROLES)}.")],
-    shop: Annotated[str, typer.Option(help="The shop the key belongs to.")] = DEFAULT_SHOP,
+    shop: Annotated[str | None, typer.Option(help="The shop the key belongs to (default: `draftdesk --shop`).")]
+    = None,
     label: Annotated[str, typer.Option(help="Who or what uses it, e.g. 'night shift'.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help='Print {"key": ..., "id": ...} as JSON.')] = False,
 ) -> None:
     """Create a key; the key itself is printed once and cannot be shown again."""
-    record, plain = guard(lambda: key_store(ctx.obj).create(role, shop, label))
-    guard(lambda: audit_log(ctx.obj).record(f"keys create {record.id}", actor="cli", role=record.role,
+    keys, audit = key_stores(ctx.obj)
+    record, plain = guard(lambda: keys.create(role, shop or ctx.meta["shop"], label))
+    guard(lambda: audit.record(f"keys create {record.id}", actor="cli", role=record.role,
                                             shop=record.shop))
     if as_json:
         typer.echo(json.dumps({"key": plain, **shown(record)}, ensure_ascii=False))
@@ -58,7 +63,8 @@ def list_keys(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Every key, revoked ones included (never the secret)."""
-    for key in guard(lambda: key_store(ctx.obj).list()):
+    keys, _ = key_stores(ctx.obj)
+    for key in guard(keys.list):
         if as_json:
             typer.echo(json.dumps(shown(key), ensure_ascii=False))
         else:
@@ -69,6 +75,7 @@ def list_keys(
 @app.command()
 def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
     """Revoke a key: requests with it are refused from now on."""
-    key = guard(lambda: key_store(ctx.obj).revoke(key_id))
-    guard(lambda: audit_log(ctx.obj).record(f"keys revoke {key.id}", actor="cli", role=key.role, shop=key.shop))
+    keys, audit = key_stores(ctx.obj)
+    key = guard(lambda: keys.revoke(key_id))
+    guard(lambda: audit.record(f"keys revoke {key.id}", actor="cli", role=key.role, shop=key.shop))
     typer.echo(f"revoked {key.id} (role {key.role}, shop {key.shop})")

@@ -10,11 +10,12 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from cli.common import components, fail, guard
+from cli.common import components, fail, guard, shop
 from cli.keys import app as keys_app
-from cli.keys import key_store
+from cli.keys import key_stores
 from drafting.models import DraftRequest
 from drafting.settings import Settings
+from drafting.shops import DEFAULT_SHOP, check_shop
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.models import KINDS, LOCALES, NAIVE_DATETIME, PLATFORMS, Scope
@@ -33,9 +34,12 @@ app.add_typer(keys_app, name="keys")
 def _root(
     ctx: typer.Context,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: $DRAFTDESK_DATA_DIR).")] = None,
+    shop_id: Annotated[str, typer.Option("--shop", envvar="DRAFTDESK_SHOP",
+                                         help="The shop whose knowledge and announcements to use.")] = DEFAULT_SHOP,
 ) -> None:
     overrides: dict[str, Any] = {"data_dir": data_dir} if data_dir else {}
     ctx.obj = guard(lambda: Settings(**overrides))
+    ctx.meta["shop"] = guard(lambda: check_shop(shop_id))
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -43,10 +47,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 def first_admin_key(settings: Settings) -> None:
     """On the first start with keys on, print an admin key (as Jupyter prints its token); never again."""
-    store = key_store(settings)
+    store, audit = key_stores(settings)
     if guard(store.any_active):
         return
     record, plain = guard(lambda: store.create("admin", label="first start"))
+    guard(lambda: audit.record(f"keys create {record.id} (first start)", actor="cli", role=record.role,
+                               shop=record.shop))
     typer.echo(f"\n  No API keys yet: created admin key {record.id}. Use it as `Authorization: Bearer KEY`, and in "
                f"the console's sign-in box:\n\n      {plain}\n\n  It is shown only now. Create keys per person "
                "and role with `draftdesk keys create --role agent`.\n", err=True)
@@ -85,7 +91,7 @@ def index(
     = False,
 ) -> None:
     """Index knowledge files; unchanged entries are not re-embedded."""
-    kb = components(ctx).knowledge
+    kb = shop(ctx).knowledge
     report = guard(lambda: kb.index_paths(paths, prune=prune, dry_run=dry_run))
     summary = report.as_dict()
     if as_json:
@@ -108,7 +114,7 @@ def draft(
     order_facts = _parse_order(order) if order else {}
     fields = {"message": message, "platform": platform, "locale": locale, "order": order_facts, "role": role}
     request = guard(lambda: DraftRequest.model_validate(fields))
-    result = guard(lambda: components(ctx).drafts.draft(request))
+    result = guard(lambda: shop(ctx).drafts.draft(request))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -150,7 +156,7 @@ def kb_list(
     _check_choice("--platform", platform, PLATFORMS)
     _check_choice("--locale", locale, LOCALES)
     _check_choice("--kind", kind, KINDS)
-    kb = components(ctx).knowledge
+    kb = shop(ctx).knowledge
     flt = EntryFilter(platform=platform, locale=locale, kinds=(kind,) if kind else ())
     entries, total = guard(lambda: kb.list(flt, limit=limit))
     for e in entries:
@@ -166,7 +172,7 @@ def kb_delete(
     locale: Annotated[str | None, typer.Option(help="Only this locale.")] = None,
 ) -> None:
     """Delete an entry (all its locales unless --locale)."""
-    kb = components(ctx).knowledge
+    kb = shop(ctx).knowledge
     deleted = guard(lambda: kb.delete(entry_id, locale))
     typer.echo(f"deleted {entry_id} ({deleted} locale variant{'s' if deleted != 1 else ''})")
 
@@ -195,7 +201,7 @@ def announce_add(
     scope = Scope(intents=tuple(intent or ()), skus=tuple(sku or ()), regions=tuple(region or ()))
     parts = components(ctx)
     now = parts.clock()
-    entry = guard(lambda: parts.announcements.publish(
+    entry = guard(lambda: shop(ctx).announcements.publish(
         title=title, body=body, locale=locale, valid_from=valid_from, valid_until=valid_until, platform=platform,
         scope=scope, priority=priority, entry_id=entry_id, at=now,
     ))
@@ -220,7 +226,8 @@ def announce_list(
     _check_choice("--locale", locale, LOCALES)
     parts = components(ctx)
     now = parts.clock()
-    entries = guard(lambda: parts.announcements.list(cast(StateFilter, state), now, platform=platform, locale=locale))
+    notices = shop(ctx).announcements
+    entries = guard(lambda: notices.list(cast(StateFilter, state), now, platform=platform, locale=locale))
     for e in entries:
         shown = Announcement.of(e, now)
         typer.echo(shown.model_dump_json() if as_json else
@@ -238,7 +245,7 @@ def announce_expire(
     """End an announcement now, in every locale; it is kept, as expired."""
     parts = components(ctx)
     now = parts.clock()
-    entries = guard(lambda: parts.announcements.expire(entry_id, now))
+    entries = guard(lambda: shop(ctx).announcements.expire(entry_id, now))
     locales = ", ".join(e.locale for e in entries)
     typer.echo(f"expired {entry_id} ({locales}) at {_when(entries[0].valid_until)}")
 

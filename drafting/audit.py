@@ -43,23 +43,28 @@ class AuditEvent:
     request_id: str
 
 
+NO_SHOP = "-"  # a refused request that named no valid key
+
+
 class AuditLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine, self._clock = engine, clock
         with self._guard():
             create_tables(engine, _Base.metadata)
 
-    def record(self, action: str, *, actor: str = "-", role: str = "-", shop: str = "-", status: int = 0,
+    def record(self, action: str, *, actor: str = "-", role: str = "-", shop: str = NO_SHOP, status: int = 0,
                request_id: str = "") -> None:
         row = _AuditRow(at=self._clock().astimezone(UTC).replace(tzinfo=None), actor=actor[:64], role=role[:32],
                         shop=shop[:64], action=action[:200], status=status, request_id=request_id[:64])
         with self._guard(), Session(self._engine) as session, session.begin():
             session.add(row)
 
-    def recent(self, limit: int = 100) -> list[AuditEvent]:
-        """Newest first."""
+    def recent(self, limit: int = 100, *, shop: str) -> list[AuditEvent]:
+        """The shop's events, newest first, with the refusals of requests that named no valid key (shop `-`):
+        those belong to no shop, and every shop's admin should see someone knocking."""
+        query = select(_AuditRow).where(_AuditRow.shop.in_([shop, NO_SHOP])).order_by(_AuditRow.id.desc())
         with self._guard(), Session(self._engine) as session:
-            rows = session.scalars(select(_AuditRow).order_by(_AuditRow.id.desc()).limit(limit))
+            rows = session.scalars(query.limit(limit))
             return [AuditEvent(at=r.at.replace(tzinfo=UTC), actor=r.actor, role=r.role, shop=r.shop, action=r.action,
                                status=r.status, request_id=r.request_id) for r in rows]
 

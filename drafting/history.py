@@ -23,7 +23,9 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    event,
     func,
+    inspect,
     select,
     text,
 )
@@ -33,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from drafting.models import Draft, DraftRequest
+from drafting.shops import DEFAULT_SHOP
 
 Action = Literal["accepted", "edited", "rejected"]
 ACTIONS: tuple[Action, ...] = ("accepted", "edited", "rejected")
@@ -82,6 +85,7 @@ class _DraftRow(_Base):
     __tablename__ = "drafts"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shop: Mapped[str] = mapped_column(String(64), index=True, server_default=DEFAULT_SHOP)
     created_at: Mapped[datetime] = mapped_column(_UtcDateTime, index=True)
     platform: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8))
@@ -125,6 +129,7 @@ class Feedback:
 @dataclass(frozen=True)
 class LoggedDraft:
     id: str
+    shop: str
     created_at: datetime
     platform: str
     locale: str
@@ -152,11 +157,25 @@ def open_engine(url: str) -> Engine:
     """An engine for `url`; a SQLite file's folder is created."""
     try:
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        sqlite = parsed.get_backend_name() == "sqlite"
+        if sqlite and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(parsed)
+        engine = create_engine(parsed)
+        if sqlite:
+            event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
     except (SQLAlchemyError, OSError) as exc:
         raise DatabaseUnavailableError(f"cannot open the database {url!r}: {exc}") from exc
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """Write-ahead logging: readers (analytics) never block the writer (drafts), and several workers share the file;
+    a commit then costs no fsync of the database (synchronous=NORMAL: a power cut may lose the last commits, a
+    crash of the process loses none); a writer waits for another up to 10 s instead of failing at once."""
+    cursor = connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
 
 
 class DraftLog:
@@ -166,13 +185,14 @@ class DraftLog:
         self._engine, self._clock = engine, clock
         with self._guard():
             create_tables(engine, _Base.metadata)
+            _add_shop_column(engine)
 
     def close(self) -> None:
         self._engine.dispose()
 
-    def record(self, request: DraftRequest, draft: Draft, kb_version: str) -> str:
+    def record(self, request: DraftRequest, draft: Draft, kb_version: str, *, shop: str) -> str:
         row = _DraftRow(
-            id=uuid.uuid4().hex, created_at=self._clock(), platform=request.platform, locale=draft.language,
+            id=uuid.uuid4().hex, shop=shop, created_at=self._clock(), platform=request.platform, locale=draft.language,
             role=request.role, message=_text(request.message), request=request.model_dump(mode="json"),
             draft=_text(draft.draft),
             citations=[c.id for c in draft.citations], intent=draft.intent, confidence=draft.confidence,
@@ -185,13 +205,11 @@ class DraftLog:
             return row.id
 
     def feedback(self, draft_id: str, action: str, final_text: str | None = None,
-                 reason: str | None = None) -> Feedback:
+                 reason: str | None = None, *, shop: str) -> Feedback:
         """Every action is kept; analytics count the latest one per draft."""
         final_text, reason = (None if v is None else _text(v) for v in (final_text, reason))
         with self._session() as session:
-            row = session.get(_DraftRow, draft_id)
-            if row is None:
-                raise DraftNotFoundError(f"no draft {draft_id!r}")
+            row = _own(session, draft_id, shop)
             distance = _edit_distance(row.draft, action, final_text, reason)
             saved = _FeedbackRow(draft_id=draft_id, created_at=self._clock(), action=action,
                                  final_text=final_text, edit_distance=distance, reason=reason)
@@ -199,25 +217,25 @@ class DraftLog:
             session.commit()
             return _feedback(saved)
 
-    def get(self, draft_id: str) -> LoggedDraft:
+    def get(self, draft_id: str, *, shop: str) -> LoggedDraft:
         with self._session() as session:
-            row = session.get(_DraftRow, draft_id)
-            if row is None:
-                raise DraftNotFoundError(f"no draft {draft_id!r}")
+            row = _own(session, draft_id, shop)
             return self._with_feedback(session, [row])[0]
 
-    def recent(self, limit: int = 50, offset: int = 0) -> tuple[list[LoggedDraft], int]:
-        """The newest drafts first, and how many there are in all."""
+    def recent(self, limit: int = 50, offset: int = 0, *, shop: str) -> tuple[list[LoggedDraft], int]:
+        """The shop's newest drafts first, and how many it has in all."""
         with self._session() as session:
-            total = session.scalar(select(func.count()).select_from(_DraftRow)) or 0
+            total = session.scalar(select(func.count()).select_from(_DraftRow).where(_DraftRow.shop == shop)) or 0
             rows = session.scalars(
-                select(_DraftRow).order_by(_DraftRow.created_at.desc(), _DraftRow.id).limit(limit).offset(offset)
+                select(_DraftRow).where(_DraftRow.shop == shop)
+                .order_by(_DraftRow.created_at.desc(), _DraftRow.id).limit(limit).offset(offset)
             ).all()
             return self._with_feedback(session, list(rows)), total
 
-    def between(self, since: datetime | None = None, until: datetime | None = None) -> list[LoggedDraft]:
-        """Drafts made in [since, until), oldest first, with their feedback (what analytics read)."""
-        query = select(_DraftRow).order_by(_DraftRow.created_at, _DraftRow.id)
+    def between(self, since: datetime | None = None, until: datetime | None = None, *,
+                shop: str) -> list[LoggedDraft]:
+        """The shop's drafts made in [since, until), oldest first, with their feedback (what analytics read)."""
+        query = select(_DraftRow).where(_DraftRow.shop == shop).order_by(_DraftRow.created_at, _DraftRow.id)
         if since is not None:
             query = query.where(_DraftRow.created_at >= since)
         if until is not None:
@@ -266,6 +284,28 @@ def create_tables(engine: Engine, metadata: MetaData) -> None:
                 raise
 
 
+def _add_shop_column(engine: Engine) -> None:
+    """A log made before shops (release 0.x) gets the column, its drafts belonging to the default shop. Workers
+    starting together may race to add it: the loser finds it there."""
+    if "shop" in {c["name"] for c in inspect(engine).get_columns("drafts")}:
+        return
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE drafts ADD COLUMN shop VARCHAR(64) NOT NULL DEFAULT '{DEFAULT_SHOP}'"))
+            conn.execute(text("CREATE INDEX IF NOT EXISTS ix_drafts_shop ON drafts (shop)"))
+    except SQLAlchemyError:
+        if "shop" not in {c["name"] for c in inspect(engine).get_columns("drafts")}:
+            raise
+
+
+def _own(session: Session, draft_id: str, shop: str) -> _DraftRow:
+    """The draft, if it is the shop's: another shop's draft is not found, as if it did not exist."""
+    row = session.get(_DraftRow, draft_id)
+    if row is None or row.shop != shop:
+        raise DraftNotFoundError(f"no draft {draft_id!r}")
+    return row
+
+
 def _text(value: str) -> str:
     """PostgreSQL text cannot hold NUL: stored as U+FFFD on every backend, so both logs read back alike."""
     return value.replace("\x00", "\ufffd")
@@ -296,7 +336,7 @@ def _feedback(row: _FeedbackRow) -> Feedback:
 
 def _logged(row: _DraftRow, feedback: list[Feedback]) -> LoggedDraft:
     return LoggedDraft(
-        id=row.id, created_at=row.created_at, platform=row.platform, locale=row.locale, role=row.role,
+        id=row.id, shop=row.shop, created_at=row.created_at, platform=row.platform, locale=row.locale, role=row.role,
         message=row.message, request=row.request, draft=row.draft, citations=list(row.citations), intent=row.intent,
         confidence=row.confidence, needs_human=row.needs_human, reasons=list(row.reasons), provider=row.provider,
         degraded=row.degraded, latency_ms=row.latency_ms, kb_version=row.kb_version, feedback=feedback,

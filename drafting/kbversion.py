@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from knowledge.store import VectorStore
-from knowledge.versions import store_digest
+from knowledge.versions import KnowledgeVersions, store_digest
 
 
 def kb_version(store: VectorStore) -> str:
@@ -15,19 +15,33 @@ def kb_version(store: VectorStore) -> str:
 
 
 class KbVersion:
-    """`kb_version(store)`, recomputed at most every `ttl_s` seconds: reading every key costs about 15 ms per 100
-    entries, too much for each draft. The KB may also change from another process (the CLI), so no hook suffices."""
+    """The digest of the latest recorded knowledge-base version (every change through the API or the CLI records
+    one, from any process), read again only when the versions index file changes: a `stat` per draft. A store
+    with no recorded version (indexed by an older release) is hashed whole, at most every `ttl_s` seconds:
+    reading every key costs about 15 ms per 100 entries, too much for each draft."""
 
-    def __init__(self, store: VectorStore, ttl_s: float = 5.0,
+    def __init__(self, versions: KnowledgeVersions, store: VectorStore, ttl_s: float = 5.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._store, self._ttl_s, self._monotonic = store, ttl_s, monotonic
-        self._cached: tuple[float, str] | None = None
+        self._versions, self._store, self._ttl_s, self._monotonic = versions, store, ttl_s, monotonic
+        self._recorded: tuple[tuple[int, int, int], str] | None = None  # (index file stamp, digest)
+        self._hashed: tuple[float, str] | None = None
 
     def __call__(self) -> str:
-        now = self._monotonic()
-        if self._cached is None or now - self._cached[0] >= self._ttl_s:
-            self._cached = (now, kb_version(self._store))
-        return self._cached[1]
+        stamp = self._versions.stamp()
+        if stamp is not None:
+            if self._recorded is None or self._recorded[0] != stamp:
+                latest = self._versions.latest()
+                if latest is None:
+                    return self._hash()
+                self._recorded = (stamp, latest.digest[:12])
+            return self._recorded[1]
+        return self._hash()
 
     def invalidate(self) -> None:
-        self._cached = None
+        self._recorded = self._hashed = None
+
+    def _hash(self) -> str:
+        now = self._monotonic()
+        if self._hashed is None or now - self._hashed[0] >= self._ttl_s:
+            self._hashed = (now, kb_version(self._store))
+        return self._hashed[1]

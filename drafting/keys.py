@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 from sqlalchemy import DateTime, String, select
@@ -21,11 +21,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from drafting.history import DatabaseUnavailableError, HistoryError, create_tables
+from drafting.shops import DEFAULT_SHOP, InvalidShopError, check_shop
 
 KeyRole = Literal["agent", "knowledge_owner", "qa", "admin"]
 KEY_ROLES: tuple[str, ...] = get_args(KeyRole)
 PREFIX = "dd"
-DEFAULT_SHOP = "default"
+USE_RECORDED_EVERY = timedelta(minutes=1)  # how fresh `last_used_at` is kept
 
 
 class ApiKeyError(HistoryError):
@@ -80,9 +81,10 @@ class KeyStore:
         """The new key's record and the plain key (shown once)."""
         if role not in KEY_ROLES:
             raise ApiKeyError(f"role must be one of {', '.join(KEY_ROLES)}, not {role!r}")
-        shop = shop.strip()
-        if not shop or len(shop) > 64 or not all(c.isalnum() or c in "-_." for c in shop):
-            raise ApiKeyError("shop: 1-64 letters, digits, '-', '_' or '.'")
+        try:
+            shop = check_shop(shop)
+        except InvalidShopError as exc:
+            raise ApiKeyError(str(exc)) from exc
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         row = _KeyRow(id=key_id, secret_sha256=_sha256(secret), role=role, shop=shop, label=label[:200],
                       created_at=_naive(self._clock()))
@@ -91,17 +93,21 @@ class KeyStore:
         return _key(row), f"{PREFIX}_{key_id}_{secret}"
 
     def verify(self, presented: str) -> ApiKey | None:
-        """The active key `presented` is, or None (unknown, malformed, revoked); records its use."""
+        """The active key `presented` is, or None (unknown, malformed, revoked); records its use (to the minute:
+        a write per request would cost every request a commit)."""
         parts = presented.strip().split("_", 2)
         if len(parts) != 3 or parts[0] != PREFIX:
             return None
-        with self._guard(), Session(self._engine, expire_on_commit=False) as session, session.begin():
+        with self._guard(), Session(self._engine, expire_on_commit=False) as session:
             row = session.get(_KeyRow, parts[1])
             if row is None or row.revoked_at is not None:
                 return None
             if not hmac.compare_digest(row.secret_sha256, _sha256(parts[2])):
                 return None
-            row.last_used_at = _naive(self._clock())
+            now = _naive(self._clock())
+            if row.last_used_at is None or now - row.last_used_at >= USE_RECORDED_EVERY:
+                row.last_used_at = now
+                session.commit()
             return _key(row)
 
     def revoke(self, key_id: str) -> ApiKey:

@@ -19,6 +19,7 @@ from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
 from drafting.service import DraftService
 from drafting.settings import Settings
+from drafting.shops import Shop, Shops, collection_name
 from drafting.situations import load_situations
 from knowledge.announcements import Announcements
 from knowledge.embedders import Embedder, load_embedder
@@ -26,7 +27,7 @@ from knowledge.embedders.cache import CachedEmbedder
 from knowledge.indexing import Indexer
 from knowledge.retrieval import Retriever
 from knowledge.service import KnowledgeBase
-from knowledge.store import ChromaStore, VectorStore, open_chroma_client
+from knowledge.store import ChromaStore, open_chroma_client
 from knowledge.versions import KnowledgeVersions
 
 
@@ -34,16 +35,11 @@ from knowledge.versions import KnowledgeVersions
 class Components:
     settings: Settings
     embedder: Embedder
-    store: VectorStore
-    knowledge: KnowledgeBase
-    drafts: DraftService
+    shops: Shops
     clock: Callable[[], datetime]
-    announcements: Announcements
     calendar: ShopCalendar
     macros: Macros
     history: DraftLog
-    kb_version: KbVersion
-    versions: KnowledgeVersions
     keys: KeyStore
     audit: AuditLog
 
@@ -73,21 +69,25 @@ def build_components(
         data_dir=None if settings.chroma_host else settings.chroma_dir,
         host=settings.chroma_host, port=settings.chroma_port,
     )
-    store = ChromaStore(client, settings.collection, embedder.model_id)
     engine = open_engine(settings.database)
-    history = DraftLog(engine, clock)
-    keys = KeyStore(engine, clock)
-    audit = AuditLog(engine, clock)
-    retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
     intents = IntentClassifier(embedder, intent_rules)
-    indexer = Indexer(embedder, store)
-    versions = KnowledgeVersions(store, indexer, settings.data_dir / "kb_versions" / settings.collection)
-    announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
-    drafts = DraftService(
-        retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy, authority=authority,
-        escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,
-        clock=clock,
-    )
-    knowledge = KnowledgeBase(store, indexer, versions, max_rows=settings.max_upload_rows)
-    return Components(settings, embedder, store, knowledge, drafts, clock,
-                      announcements, calendar, macros, history, KbVersion(store), versions, keys, audit)
+
+    def build_shop(name: str) -> Shop:
+        collection = collection_name(settings.collection, name)
+        store = ChromaStore(client, collection, embedder.model_id)
+        retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
+        indexer = Indexer(embedder, store)
+        versions = KnowledgeVersions(store, indexer, settings.data_dir / "kb_versions" / collection)
+        announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
+        drafts = DraftService(
+            retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy, authority=authority,
+            escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,
+            clock=clock,
+        )
+        knowledge = KnowledgeBase(store, indexer, versions, max_rows=settings.max_upload_rows)
+        return Shop(name, store, knowledge, announcements, versions, drafts, KbVersion(versions, store))
+
+    shops = Shops(build_shop)
+    shops.get()  # the default shop opens now: a store that cannot be opened fails the start, not a request
+    return Components(settings, embedder, shops, clock, calendar, macros, DraftLog(engine, clock),
+                      KeyStore(engine, clock), AuditLog(engine, clock))

@@ -21,7 +21,8 @@ from tqdm import tqdm  # type: ignore[import-untyped]
 from drafting.llm import ChatModel
 from drafting.models import Draft, DraftRequest
 from drafting.settings import Settings
-from drafting.wiring import Components, build_components
+from drafting.shops import Shop
+from drafting.wiring import build_components
 from eval import report, runinfo
 from eval.baseline import BaselinePipeline
 from eval.dataset import Case, Dataset, load_dataset
@@ -73,10 +74,10 @@ def run(dataset_path: Path, settings: Settings, embedder: Embedder, options: Run
     dataset = dataset or load_dataset(dataset_path)
     cases = dataset.cases[:options.limit] if options.limit is not None else dataset.cases
     started = runinfo.now()
-    with _knowledge(settings, embedder, options.kb) as components:
-        kb_digest, kb_entries = store_digest(components.store)
-        pipeline = _pipeline(options.pipeline, components)
-        rows, samples, results = _score_all(cases, pipeline, components.store, embedder, options, dataset.name)
+    with _knowledge(settings, embedder, options.kb) as shop:
+        kb_digest, kb_entries = store_digest(shop.store)
+        pipeline = _pipeline(options.pipeline, shop, embedder)
+        rows, samples, results = _score_all(cases, pipeline, shop.store, embedder, options, dataset.name)
     finished = runinfo.now()
     metrics = {m.name: m.score for m in summarize(samples, results)}
     summary = {
@@ -102,22 +103,23 @@ def run(dataset_path: Path, settings: Settings, embedder: Embedder, options: Run
 
 
 @contextmanager
-def _knowledge(settings: Settings, embedder: Embedder, kb: Path | None) -> Iterator[Components]:
+def _knowledge(settings: Settings, embedder: Embedder, kb: Path | None) -> Iterator[Shop]:
+    """The default shop of the configured store, or of a fresh store holding `kb`."""
     if kb is None:
-        yield build_components(settings, embedder=embedder)
+        yield build_components(settings, embedder=embedder).shops.get()
         return
     with tempfile.TemporaryDirectory(prefix="draftdesk-eval-kb-", ignore_cleanup_errors=True) as data_dir:
         fresh = settings.model_copy(update={"data_dir": Path(data_dir), "chroma_host": None,
                                             "collection": FRESH_COLLECTION})
-        components = build_components(fresh, embedder=embedder)
-        components.knowledge.index_paths([kb])
-        yield components
+        shop = build_components(fresh, embedder=embedder).shops.get()
+        shop.knowledge.index_paths([kb])
+        yield shop
 
 
-def _pipeline(name: PipelineName, components: Components) -> Pipeline:
+def _pipeline(name: PipelineName, shop: Shop, embedder: Embedder) -> Pipeline:
     if name is PipelineName.BASELINE:
-        return BaselinePipeline(components.embedder, components.store)
-    return components.drafts
+        return BaselinePipeline(embedder, shop.store)
+    return shop.drafts
 
 
 def _score_all(

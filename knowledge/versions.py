@@ -51,6 +51,17 @@ class KnowledgeVersions:
     def latest(self) -> Version | None:
         return max(self._read_index(), key=lambda v: v.number, default=None)
 
+    def stamp(self) -> tuple[int, int, int] | None:
+        """(inode, modification time in ns, size) of the index file, None before the first version: changes
+        whenever a version is recorded (a new file replaces it), so a reader can tell when to read it again."""
+        try:
+            info = (self._dir / INDEX_FILE).stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise VersionsError(f"cannot read {self._dir / INDEX_FILE}: {exc}") from exc
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
     def snapshot(self, reason: str, at: datetime | None = None) -> Version:
         """Record the knowledge base as it is now; returns the latest version if nothing changed since."""
         digest = store_digest(self._store)[0]

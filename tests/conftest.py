@@ -87,7 +87,7 @@ def sample_app_client(tmp_path_factory: pytest.TempPathFactory, real_embedder: E
     data = tmp_path_factory.mktemp("sample-data")
     app = create_app(Settings(data_dir=data, model_cache_dir=MODEL_CACHE, llm="template"), embedder=real_embedder)
     with TestClient(app) as client:
-        app.state.components.knowledge.index_paths([SAMPLE_KB])
+        app.state.components.shops.get().knowledge.index_paths([SAMPLE_KB])
         yield client
 
 

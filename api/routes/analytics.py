@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from api.auth import KNOWLEDGE, QA, allow
 from api.charts import bar_chart
-from api.deps import CalendarDep, ComponentsDep, HistoryDep
+from api.deps import CalendarDep, ComponentsDep, HistoryDep, ShopDep
 from api.errors import ApiError
 from api.schemas import AcceptanceReport, AwareDatetime, GapReport, StaffingReport, VolumeReport
 from drafting import analytics
@@ -44,9 +44,9 @@ def _csv(name: str, rows: Sequence[dict[str, Any]]) -> Response:
 @router.get(
     "/volume", dependencies=[allow(*QA, *KNOWLEDGE)],
     response_model=VolumeReport, responses=_CSV, summary="Drafts by intent, platform or hour")
-def volume(history: HistoryDep, calendar: CalendarDep, group: analytics.VolumeGroup = "intent",
+def volume(history: HistoryDep, shop: ShopDep, calendar: CalendarDep, group: analytics.VolumeGroup = "intent",
            since: Since = None, until: Until = None, fmt: Format = "json") -> VolumeReport | Response:
-    items = analytics.volume(history.between(since, until), group, calendar.timezone)
+    items = analytics.volume(history.between(since, until, shop=shop.name), group, calendar.timezone)
     if fmt == "csv":
         return _csv(f"volume-{group}", [{group: c.key, "count": c.count} for c in items])
     if fmt == "svg":
@@ -56,9 +56,9 @@ def volume(history: HistoryDep, calendar: CalendarDep, group: analytics.VolumeGr
 
 @router.get("/acceptance", dependencies=[allow(*QA, *KNOWLEDGE)], response_model=AcceptanceReport, responses=_CSV,
             summary="Accepted, edited and rejected shares by intent or knowledge entry")
-def acceptance(history: HistoryDep, by: analytics.AcceptanceBy = "intent", since: Since = None,
+def acceptance(history: HistoryDep, shop: ShopDep, by: analytics.AcceptanceBy = "intent", since: Since = None,
                until: Until = None, fmt: Format = "json") -> AcceptanceReport | Response:
-    items = analytics.acceptance(history.between(since, until), by)
+    items = analytics.acceptance(history.between(since, until, shop=shop.name), by)
     if fmt == "csv":
         return _csv(f"acceptance-{by}", [asdict(row) for row in items])
     if fmt == "svg":
@@ -71,12 +71,12 @@ def acceptance(history: HistoryDep, by: analytics.AcceptanceBy = "intent", since
 @router.get(
     "/gaps", dependencies=[allow(*QA, *KNOWLEDGE)],
     response_model=GapReport, responses=_CSV, summary="Knowledge gaps: unanswered questions")
-def gaps(history: HistoryDep, components: ComponentsDep, limit: Annotated[int, Query(ge=1, le=200)] = 20,
+def gaps(history: HistoryDep, shop: ShopDep, components: ComponentsDep, limit: Annotated[int, Query(ge=1, le=200)] = 20,
          similarity: Annotated[float | None, Query(ge=-1.0, le=1.0, description="Default: the setting "
                                                    "`gap_similarity`.")] = None,
          since: Since = None, until: Until = None, fmt: Format = "json") -> GapReport | Response:
     """Messages held for a human for low confidence, or whose draft was rejected, grouped by similarity."""
-    drafts = history.between(since, until)
+    drafts = history.between(since, until, shop=shop.name)
     cosine = components.settings.gap_similarity if similarity is None else similarity
     items = analytics.gaps(drafts, components.embedder, similarity=cosine, limit=limit)
     if fmt == "svg":

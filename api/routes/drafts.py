@@ -13,11 +13,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import AGENT, allow
-from api.deps import ComponentsDep, DraftsDep, MetricsDep
+from api.deps import ComponentsDep, MetricsDep, ShopDep
 from api.errors import error_body
-from drafting.history import HistoryError
+from drafting.history import DraftLog, HistoryError
 from drafting.models import Draft, DraftRequest
-from drafting.wiring import Components
+from drafting.shops import Shop
 from knowledge.errors import KnowledgeError
 
 router = APIRouter(tags=["drafts"])
@@ -27,23 +27,24 @@ log = logging.getLogger("draftdesk.api")
 @router.post(
     "/v1/drafts", dependencies=[allow(*AGENT)],
     response_model=Draft, summary="Draft a reply to a buyer message")
-def create_draft(body: DraftRequest, drafts: DraftsDep, components: ComponentsDep, metrics: MetricsDep) -> Draft:
+def create_draft(body: DraftRequest, shop: ShopDep, components: ComponentsDep, metrics: MetricsDep) -> Draft:
     """Retrieves matching FAQs, policies and live announcements and drafts a soothing, cited reply.
 
     Low retrieval confidence yields a holding reply with `needs_human: true`; an LLM failure yields the
     template draft with `degraded: true`. Neither is an HTTP error. The draft is logged and its `id` returned
     (for `POST /v1/drafts/{id}/feedback`); if the log is unavailable the draft still comes back, with `id: null`.
     """
-    draft = drafts.draft(body)
+    draft = shop.drafts.draft(body)
     metrics.observe_draft(draft)
-    return _logged(components, body, draft)
+    return _logged(components.history, shop, body, draft)
 
 
 @router.post(
     "/v1/drafts/stream", dependencies=[allow(*AGENT)], summary="Draft a reply, streamed as server-sent events",
     responses={200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then one `draft`."}},
 )
-async def stream_draft(body: DraftRequest, components: ComponentsDep, metrics: MetricsDep) -> StreamingResponse:
+async def stream_draft(body: DraftRequest, shop: ShopDep, components: ComponentsDep,
+                       metrics: MetricsDep) -> StreamingResponse:
     """The same draft as `POST /v1/drafts`, as server-sent events: `delta` events (`{"text": ...}`) carry the
     model's reply as it is written (only when an LLM is configured), then one `draft` event carries the checked,
     cited, logged draft, which replaces whatever was streamed (a repair or a template fallback may differ). A
@@ -56,9 +57,9 @@ async def stream_draft(body: DraftRequest, components: ComponentsDep, metrics: M
 
     def run() -> None:
         try:
-            draft = components.drafts.draft(body, on_delta)
+            draft = shop.drafts.draft(body, on_delta)
             metrics.observe_draft(draft)
-            draft = _logged(components, body, draft)
+            draft = _logged(components.history, shop, body, draft)
             event = ("draft", draft.model_dump_json())
         except Exception as exc:
             log.exception("streamed draft failed")
@@ -79,10 +80,10 @@ async def stream_draft(body: DraftRequest, components: ComponentsDep, metrics: M
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
-def _logged(components: Components, body: DraftRequest, draft: Draft) -> Draft:
+def _logged(history: DraftLog, shop: Shop, body: DraftRequest, draft: Draft) -> Draft:
     """The draft with its log id; if the log is unavailable the agent still gets the draft, with `id: null`."""
     try:
-        draft_id = components.history.record(body, draft, components.kb_version())
+        draft_id = history.record(body, draft, shop.kb_version(), shop=shop.name)
     except (HistoryError, KnowledgeError) as exc:
         log.error("draft not logged: %s", exc.message)
         return draft

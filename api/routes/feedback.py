@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import AGENT, QA, allow
-from api.deps import HistoryDep
+from api.deps import HistoryDep, ShopDep
 from api.schemas import DraftHistory, FeedbackReceipt, FeedbackRequest
 from drafting.history import LoggedDraft
 
@@ -18,10 +18,11 @@ router = APIRouter(tags=["feedback"])
     "/v1/drafts/{draft_id}/feedback", dependencies=[allow(*AGENT)],
     response_model=FeedbackReceipt, status_code=201,
              summary="Record what the agent did with a draft")
-def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep) -> FeedbackReceipt:
+def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep, shop: ShopDep) -> FeedbackReceipt:
     """`accepted` (sent as is), `edited` (with the `final_text` sent, which must differ) or `rejected` (with a
-    `reason`). Every action is kept; analytics count the latest. An unknown draft id is a 404."""
-    saved = history.feedback(draft_id, body.action, final_text=body.final_text, reason=body.reason)
+    `reason`). Every action is kept; analytics count the latest. An unknown draft id (or another shop's) is a 404."""
+    saved = history.feedback(draft_id, body.action, final_text=body.final_text, reason=body.reason,
+                             shop=shop.name)
     return FeedbackReceipt(draft_id=saved.draft_id, action=saved.action, edit_distance=saved.edit_distance,
                            created_at=saved.created_at)
 
@@ -29,8 +30,8 @@ def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep) -> 
 @router.get(
     "/v1/drafts/{draft_id}", dependencies=[allow(*AGENT, *QA)],
     response_model=LoggedDraft, summary="A logged draft with its feedback")
-def get_draft(draft_id: str, history: HistoryDep) -> LoggedDraft:
-    return history.get(draft_id)
+def get_draft(draft_id: str, history: HistoryDep, shop: ShopDep) -> LoggedDraft:
+    return history.get(draft_id, shop=shop.name)
 
 
 @router.get(
@@ -38,8 +39,9 @@ def get_draft(draft_id: str, history: HistoryDep) -> LoggedDraft:
     response_model=DraftHistory, summary="Logged drafts, newest first")
 def list_history(
     history: HistoryDep,
+    shop: ShopDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DraftHistory:
-    items, total = history.recent(limit, offset)
+    items, total = history.recent(limit, offset, shop=shop.name)
     return DraftHistory(items=items, total=total, limit=limit, offset=offset)

@@ -28,12 +28,12 @@ def readyz(components: ComponentsDep) -> JSONResponse:
     except Exception as exc:  # whatever it is, readiness answers 503 with the reason, never a 500
         return _not_ready("embedder", exc)
     try:
-        entries = components.store.count()
+        entries = components.shops.get().store.count()
     except Exception as exc:
         return _not_ready("store", exc)
     return JSONResponse({
         "status": "ready", "entries": entries, "embedder": components.embedder.model_id,
-        "provider": components.drafts.provider,
+        "provider": components.shops.get().drafts.provider,
     })
 
 

@@ -90,7 +90,9 @@ def test_a_revoked_key_is_refused(app_client: TestClient, keys: dict[str, str]) 
 
 
 def test_keys_are_stored_hashed(app_client: TestClient, keys: dict[str, str], secured: Settings) -> None:
-    database = Path(str(secured.database).removeprefix("sqlite:///")).read_bytes()
+    path = Path(str(secured.database).removeprefix("sqlite:///"))
+    database = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    assert b"api_keys" in database and keys["agent"].split("_")[1].encode() in database  # the ids are there
     for key in keys.values():
         assert key.split("_", 2)[2].encode() not in database
 
@@ -124,9 +126,9 @@ def test_keys_cli_create_list_revoke(secured: Settings, monkeypatch: pytest.Monk
     assert body["key"] not in listed.stdout
     assert runner.invoke(cli, ["keys", "revoke", body["id"]]).exit_code == 0
     assert f"{body['id']}\tagent\tqingchuan\trevoked" in runner.invoke(cli, ["keys", "list"]).stdout
-    from cli.keys import audit_log
+    from cli.keys import key_stores
 
-    actions = [(e.actor, e.action) for e in audit_log(secured).recent()]
+    actions = [(e.actor, e.action) for e in key_stores(secured)[1].recent(shop="qingchuan")]
     assert actions[:2] == [("cli", f"keys revoke {body['id']}"), ("cli", f"keys create {body['id']}")]
     bad = runner.invoke(cli, ["keys", "create", "--role", "boss"])
     assert bad.exit_code != 0 and "role must be one of" in bad.stderr
@@ -143,7 +145,7 @@ def test_serve_refuses_a_public_interface_without_keys(monkeypatch: pytest.Monke
 
 
 def test_the_first_start_prints_one_admin_key(secured: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    from cli.keys import key_store
+    from cli.keys import key_stores
     from cli.main import first_admin_key
 
     first_admin_key(secured)
@@ -152,8 +154,10 @@ def test_the_first_start_prints_one_admin_key(secured: Settings, capsys: pytest.
     printed = capsys.readouterr().err
     assert printed.count("No API keys yet: created admin key") == 1
     key = next(word for word in printed.split() if word.startswith("dd_"))
-    assert key_store(secured).verify(key) is not None
-    assert [k.role for k in key_store(secured).list()] == ["admin"]
+    keys, audit = key_stores(secured)
+    assert keys.verify(key) is not None
+    assert [(k.role, k.shop) for k in keys.list()] == [("admin", "default")]
+    assert [e.action for e in audit.recent(shop="default")] == [f"keys create {key.split('_')[1]} (first start)"]
 
 
 def test_the_audit_log_records_changes_and_refusals(app_client: TestClient, keys: dict[str, str]) -> None:

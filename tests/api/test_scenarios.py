@@ -36,7 +36,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder
     settings = Settings(data_dir=tmp_path_factory.mktemp("scenarios"), model_cache_dir=MODEL_CACHE, llm="template")
     app = create_app(settings, embedder=real_embedder, clock=lambda: AT)
     with TestClient(app) as client:
-        app.state.components.knowledge.index_paths([SAMPLE_KB])
+        app.state.components.shops.get().knowledge.index_paths([SAMPLE_KB])
         yield client
 
 

@@ -151,3 +151,24 @@ def test_invalid_setting_in_the_environment_fails_cleanly(run: Run) -> None:
     assert result.stderr.startswith("error:")
     assert "top_k" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.model
+def test_each_shop_has_its_own_knowledge_from_the_command_line(run: Run, kb_file: Path) -> None:
+    ok(run("--shop", "hills", "index", str(kb_file)))
+
+    assert listed(run) == []  # the default shop
+    hills = ok(run("kb", "list", "--json", env={"DRAFTDESK_SHOP": "hills"})).stdout.splitlines()
+    assert len(hills) == len(ROWS)
+    ok(run("--shop", "hills", "announce", "add", "--title", "停发", "--body", "暴雪停发", "--locale", "zh",
+           "--until", "2099-01-01T00:00+08:00", "--id", "ann-snow"))
+    assert "ann-snow" in ok(run("--shop", "hills", "announce", "list")).stdout
+    assert "ann-snow" not in ok(run("announce", "list")).stdout
+    drafted = json.loads(ok(run("--shop", "hills", "draft", "我的快递怎么还没到", "--json")).stdout)
+    assert drafted["citations"][0]["id"] == "ship-001"
+    alone = json.loads(ok(run("draft", "我的快递怎么还没到", "--json")).stdout)
+    assert alone["citations"] == [] and alone["needs_human"] is True
+
+
+def test_a_bad_shop_id_fails_cleanly(run: Run) -> None:
+    assert_clean_failure(run("--shop", "../etc", "kb", "list"), mentions="shop '../etc'")

@@ -28,12 +28,12 @@ def log(tmp_path: Path, clock: Clock) -> DraftLog:
 
 
 def test_volume_by_intent_platform_and_shop_hour(log: DraftLog, clock: Clock) -> None:
-    log.record(*make_pair(), kb_version="v1")  # 09:30 in Shanghai
+    log.record(*make_pair(), kb_version="v1", shop="default")  # 09:30 in Shanghai
     clock.at = T0 + timedelta(hours=14)  # 23:30
-    log.record(*make_pair("Where is my parcel?", platform="amazon"), kb_version="v1")
-    log.record(*make_pair("能便宜点吗", intent="bargaining"), kb_version="v1")
-    log.record(*make_pair("？？", intent=None), kb_version="v1")
-    drafts = log.between()
+    log.record(*make_pair("Where is my parcel?", platform="amazon"), kb_version="v1", shop="default")
+    log.record(*make_pair("能便宜点吗", intent="bargaining"), kb_version="v1", shop="default")
+    log.record(*make_pair("？？", intent=None), kb_version="v1", shop="default")
+    drafts = log.between(shop="default")
 
     by_intent = analytics.volume(drafts, "intent", SHANGHAI)
     by_platform = analytics.volume(drafts, "platform", SHANGHAI)
@@ -46,18 +46,18 @@ def test_volume_by_intent_platform_and_shop_hour(log: DraftLog, clock: Clock) ->
 
 
 def test_acceptance_by_intent_and_entry_uses_the_latest_action(log: DraftLog) -> None:
-    a = log.record(*make_pair(cited=("ship-001",)), kb_version="v1")
-    b = log.record(*make_pair(cited=("ship-001", "ann-618")), kb_version="v1")
+    a = log.record(*make_pair(cited=("ship-001",)), kb_version="v1", shop="default")
+    b = log.record(*make_pair(cited=("ship-001", "ann-618")), kb_version="v1", shop="default")
     c = log.record(*make_pair("Can I return it?", text="Yes, within 7 days.", intent="return_refund",
-                              cited=("ret-001",)), kb_version="v1")
-    log.record(*make_pair(cited=("ship-001",)), kb_version="v1")  # no feedback yet
-    log.feedback(a, "accepted")
-    log.feedback(b, "accepted")
-    log.feedback(b, "edited", final_text="亲，您的包裹已发出，请耐心等待。")  # the later action counts
-    log.feedback(c, "rejected", reason="wrong policy")
+                              cited=("ret-001",)), kb_version="v1", shop="default")
+    log.record(*make_pair(cited=("ship-001",)), kb_version="v1", shop="default")  # no feedback yet
+    log.feedback(a, "accepted", shop="default")
+    log.feedback(b, "accepted", shop="default")
+    log.feedback(b, "edited", final_text="亲，您的包裹已发出，请耐心等待。", shop="default")  # the later action counts
+    log.feedback(c, "rejected", reason="wrong policy", shop="default")
 
-    by_intent = {row.key: row for row in analytics.acceptance(log.between(), "intent")}
-    by_entry = {row.key: row for row in analytics.acceptance(log.between(), "entry")}
+    by_intent = {row.key: row for row in analytics.acceptance(log.between(shop="default"), "intent")}
+    by_entry = {row.key: row for row in analytics.acceptance(log.between(shop="default"), "entry")}
 
     logistics = by_intent["logistics"]
     assert (logistics.drafts, logistics.n, logistics.accepted, logistics.edited, logistics.rejected) == (
@@ -70,22 +70,23 @@ def test_acceptance_by_intent_and_entry_uses_the_latest_action(log: DraftLog) ->
 
 
 def test_acceptance_without_feedback_has_no_rates(log: DraftLog) -> None:
-    log.record(*make_pair(), kb_version="v1")
+    log.record(*make_pair(), kb_version="v1", shop="default")
 
-    (row,) = analytics.acceptance(log.between(), "intent")
+    (row,) = analytics.acceptance(log.between(shop="default"), "intent")
 
     assert (row.drafts, row.n, row.accepted, row.mean_edit_distance) == (1, 0, None, None)
 
 
 def test_gaps_group_similar_unanswered_questions(log: DraftLog) -> None:
     for message in ("发票怎么开", "发票怎么开", "发票怎么开？", "How do I get an invoice?"):
-        log.record(*make_pair(message, intent="invoice", cited=(), low_confidence=True), kb_version="v1")
-    rejected = log.record(*make_pair("可以开增值税专用发票吗"), kb_version="v1")
-    log.feedback(rejected, "rejected", reason="知识库没有专票的说明")
-    answered = log.record(*make_pair("我的快递怎么还没到"), kb_version="v1")
-    log.feedback(answered, "accepted")
+        log.record(*make_pair(message, intent="invoice", cited=(), low_confidence=True), kb_version="v1",
+                   shop="default")
+    rejected = log.record(*make_pair("可以开增值税专用发票吗"), kb_version="v1", shop="default")
+    log.feedback(rejected, "rejected", reason="知识库没有专票的说明", shop="default")
+    answered = log.record(*make_pair("我的快递怎么还没到"), kb_version="v1", shop="default")
+    log.feedback(answered, "accepted", shop="default")
 
-    groups = analytics.gaps(log.between(), HashingEmbedder(), similarity=0.6, limit=10)
+    groups = analytics.gaps(log.between(shop="default"), HashingEmbedder(), similarity=0.6, limit=10)
 
     assert [g.count for g in groups] == [3, 1, 1]
     top = groups[0]
@@ -93,7 +94,7 @@ def test_gaps_group_similar_unanswered_questions(log: DraftLog) -> None:
     special = next(g for g in groups if g.rejected)
     assert special.examples == ["可以开增值税专用发票吗"] and special.reasons == ["知识库没有专票的说明"]
     assert all("我的快递怎么还没到" not in g.examples for g in groups)
-    assert len(analytics.gaps(log.between(), HashingEmbedder(), similarity=0.6, limit=1)) == 1
+    assert len(analytics.gaps(log.between(shop="default"), HashingEmbedder(), similarity=0.6, limit=1)) == 1
     assert analytics.gaps([], HashingEmbedder(), similarity=0.6, limit=10) == []
 
 

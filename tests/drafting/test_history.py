@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from drafting.history import (
     DatabaseUnavailableError,
@@ -21,6 +22,7 @@ from drafting.models import Citation, Draft, DraftRequest, Reason
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
 from knowledge.store import ChromaStore
+from knowledge.versions import KnowledgeVersions
 
 T0 = datetime(2026, 11, 11, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 
@@ -61,9 +63,9 @@ def log(db_url: str, clock: Clock) -> DraftLog:
 
 
 def test_record_keeps_request_draft_and_context(log: DraftLog) -> None:
-    draft_id = log.record(*make_pair(), kb_version="0dd45203bda3")
+    draft_id = log.record(*make_pair(), kb_version="0dd45203bda3", shop="default")
 
-    got = log.get(draft_id)
+    got = log.get(draft_id, shop="default")
 
     assert len(draft_id) == 32
     assert got.created_at == T0 and got.created_at.tzinfo is not None
@@ -78,10 +80,11 @@ def test_record_keeps_request_draft_and_context(log: DraftLog) -> None:
 
 def test_accepted_as_is(log: DraftLog) -> None:
     request, draft = make_pair()
-    draft_id = log.record(request, draft, "v1")
+    draft_id = log.record(request, draft, "v1", shop="default")
 
-    saved = log.feedback(draft_id, "accepted")
-    again = log.feedback(draft_id, "accepted", final_text=draft.draft)  # the console may send the text it sent
+    saved = log.feedback(draft_id, "accepted", shop="default")
+    # the console may send the text it sent
+    again = log.feedback(draft_id, "accepted", final_text=draft.draft, shop="default")
 
     assert (saved.action, saved.edit_distance, saved.final_text) == ("accepted", 0, None)
     assert again.edit_distance == 0
@@ -94,9 +97,9 @@ def test_accepted_as_is(log: DraftLog) -> None:
     ("Your parcel ships today.", "Your parcel ships Monday.", 2),  # t → M, n inserted
 ])
 def test_edit_distance_counts_characters(log: DraftLog, text: str, final: str, distance: int) -> None:
-    draft_id = log.record(*make_pair(text=text), kb_version="v1")
+    draft_id = log.record(*make_pair(text=text), kb_version="v1", shop="default")
 
-    saved = log.feedback(draft_id, "edited", final_text=final)
+    saved = log.feedback(draft_id, "edited", final_text=final, shop="default")
 
     assert (saved.action, saved.final_text, saved.edit_distance) == ("edited", final, distance)
 
@@ -111,27 +114,27 @@ def test_edit_distance_counts_characters(log: DraftLog, text: str, final: str, d
     ("ignored", {}, "unknown action"),
 ])
 def test_feedback_rules(log: DraftLog, action: str, fields: dict[str, Any], message: str) -> None:
-    draft_id = log.record(*make_pair(), kb_version="v1")
+    draft_id = log.record(*make_pair(), kb_version="v1", shop="default")
 
     with pytest.raises(InvalidFeedbackError, match=message):
-        log.feedback(draft_id, action, **fields)
-    assert log.get(draft_id).feedback == []
+        log.feedback(draft_id, action, **fields, shop="default")
+    assert log.get(draft_id, shop="default").feedback == []
 
 
 def test_unknown_draft(log: DraftLog) -> None:
     with pytest.raises(DraftNotFoundError):
-        log.feedback("0" * 32, "accepted")
+        log.feedback("0" * 32, "accepted", shop="default")
     with pytest.raises(DraftNotFoundError):
-        log.get("nope")
+        log.get("nope", shop="default")
 
 
 def test_every_action_is_kept_and_the_latest_counts(log: DraftLog, clock: Clock) -> None:
-    draft_id = log.record(*make_pair(), kb_version="v1")
-    log.feedback(draft_id, "rejected", reason="答非所问")
+    draft_id = log.record(*make_pair(), kb_version="v1", shop="default")
+    log.feedback(draft_id, "rejected", reason="答非所问", shop="default")
     clock.at += timedelta(minutes=1)
-    log.feedback(draft_id, "edited", final_text="亲，您的包裹已发出，请耐心等待。")
+    log.feedback(draft_id, "edited", final_text="亲，您的包裹已发出，请耐心等待。", shop="default")
 
-    got = log.get(draft_id)
+    got = log.get(draft_id, shop="default")
 
     assert [f.action for f in got.feedback] == ["rejected", "edited"]
     assert got.feedback[0].reason == "答非所问" and got.feedback[0].edit_distance is None
@@ -140,28 +143,29 @@ def test_every_action_is_kept_and_the_latest_counts(log: DraftLog, clock: Clock)
 
 def test_a_restart_loses_nothing(db_url: str, clock: Clock) -> None:
     first = DraftLog(open_engine(db_url), clock)
-    zh = first.record(*make_pair(), kb_version="v1")
-    en = first.record(*make_pair("Where is my parcel?", text="It ships today.", platform="amazon"), kb_version="v2")
-    first.feedback(zh, "edited", final_text="亲，您的包裹已发出，请耐心等待。")
-    first.feedback(en, "rejected", reason="wrong order")
+    zh = first.record(*make_pair(), kb_version="v1", shop="default")
+    en = first.record(*make_pair("Where is my parcel?", text="It ships today.", platform="amazon"), kb_version="v2",
+                      shop="default")
+    first.feedback(zh, "edited", final_text="亲，您的包裹已发出，请耐心等待。", shop="default")
+    first.feedback(en, "rejected", reason="wrong order", shop="default")
     first.close()
 
     second = DraftLog(open_engine(db_url), clock)  # a new engine on the same file, as after a server restart
 
-    items, total = second.recent()
+    items, total = second.recent(shop="default")
     assert total == 2 and {d.id for d in items} == {zh, en}
-    assert second.get(zh).feedback[0].edit_distance == 2
-    assert [(f.action, f.reason) for f in second.get(en).feedback] == [("rejected", "wrong order")]
-    assert second.get(en).created_at == T0
+    assert second.get(zh, shop="default").feedback[0].edit_distance == 2
+    assert [(f.action, f.reason) for f in second.get(en, shop="default").feedback] == [("rejected", "wrong order")]
+    assert second.get(en, shop="default").created_at == T0
 
 
 def test_recent_is_newest_first_and_pages(log: DraftLog, clock: Clock) -> None:
     ids = []
     for n in range(5):
         clock.at = T0 + timedelta(minutes=n)
-        ids.append(log.record(*make_pair(f"第{n}个问题"), kb_version="v1"))
+        ids.append(log.record(*make_pair(f"第{n}个问题"), kb_version="v1", shop="default"))
 
-    page, total = log.recent(limit=2, offset=1)
+    page, total = log.recent(limit=2, offset=1, shop="default")
 
     assert total == 5
     assert [d.id for d in page] == [ids[3], ids[2]]
@@ -170,12 +174,12 @@ def test_recent_is_newest_first_and_pages(log: DraftLog, clock: Clock) -> None:
 def test_between_is_half_open(log: DraftLog, clock: Clock) -> None:
     for n in range(3):
         clock.at = T0 + timedelta(hours=n)
-        log.record(*make_pair(), kb_version="v1")
+        log.record(*make_pair(), kb_version="v1", shop="default")
 
-    window = log.between(T0 + timedelta(hours=1), T0 + timedelta(hours=2))
+    window = log.between(T0 + timedelta(hours=1), T0 + timedelta(hours=2), shop="default")
 
     assert [d.created_at for d in window] == [T0 + timedelta(hours=1)]
-    assert len(log.between()) == 3
+    assert len(log.between(shop="default")) == 3
 
 
 def test_open_engine_creates_the_folder(tmp_path: Path) -> None:
@@ -208,9 +212,11 @@ def test_kb_version_follows_content_not_order(tmp_path: Path, indexer: Indexer, 
     assert len({empty, both, changed}) == 3
 
 
-def test_kb_version_is_cached_for_a_while(indexer: Indexer, store: ChromaStore) -> None:
+def test_kb_version_without_recorded_versions_hashes_the_store_now_and_then(
+        tmp_path: Path, indexer: Indexer, store: ChromaStore) -> None:
     now = [0.0]
-    version = KbVersion(store, ttl_s=5.0, monotonic=lambda: now[0])
+    versions = KnowledgeVersions(store, indexer, tmp_path / "versions")  # none recorded: an older store
+    version = KbVersion(versions, store, ttl_s=5.0, monotonic=lambda: now[0])
     before = version()
     indexer.index(_entries("甲"))
 
@@ -222,21 +228,37 @@ def test_kb_version_is_cached_for_a_while(indexer: Indexer, store: ChromaStore) 
     assert version() == kb_version(store)
 
 
+def test_kb_version_is_the_latest_recorded_version_read_again_when_one_is_recorded(
+        tmp_path: Path, indexer: Indexer, store: ChromaStore) -> None:
+    versions = KnowledgeVersions(store, indexer, tmp_path / "versions")
+    version = KbVersion(versions, store, ttl_s=3600.0, monotonic=lambda: 0.0)
+    indexer.index(_entries("甲"))
+    first = versions.snapshot("index")
+    assert version() == first.digest[:12] == kb_version(store)
+
+    # another process (the CLI) changes the KB and records a version: the next draft carries it, TTL or not
+    other = KnowledgeVersions(store, indexer, tmp_path / "versions")
+    indexer.index(_entries("乙"))
+    second = other.snapshot("index from the CLI")
+    assert second.number == 2
+    assert version() == second.digest[:12] == kb_version(store) != first.digest[:12]
+
+
 def test_a_long_provider_name_is_kept(log: DraftLog) -> None:
     """`vllm:<model path>` can outgrow a VARCHAR, which PostgreSQL (unlike SQLite) enforces."""
     request, draft = make_pair()
     provider = "vllm:/srv/models/Qwen2.5-72B-Instruct-GPTQ-Int4/checkpoints/final-with-a-long-suffix"
-    draft_id = log.record(request, draft.model_copy(update={"provider": provider}), kb_version="v1")
+    draft_id = log.record(request, draft.model_copy(update={"provider": provider}), kb_version="v1", shop="default")
 
-    assert log.get(draft_id).provider == provider
+    assert log.get(draft_id, shop="default").provider == provider
 
 
 def test_nul_characters_are_stored_alike_everywhere(log: DraftLog) -> None:
     """PostgreSQL text cannot hold NUL: it becomes U+FFFD on every backend, and the draft is still logged."""
-    draft_id = log.record(*make_pair("快递\x00到了吗", text="亲\x00，马上发"), kb_version="v1")
-    saved = log.feedback(draft_id, "rejected", reason="答非\x00所问")
+    draft_id = log.record(*make_pair("快递\x00到了吗", text="亲\x00，马上发"), kb_version="v1", shop="default")
+    saved = log.feedback(draft_id, "rejected", reason="答非\x00所问", shop="default")
 
-    got = log.get(draft_id)
+    got = log.get(draft_id, shop="default")
     assert (got.message, got.draft, saved.reason) == ("快递\ufffd到了吗", "亲\ufffd，马上发", "答非\ufffd所问")
     assert got.request["message"] == "快递\x00到了吗"  # JSON keeps it escaped
 
@@ -246,8 +268,49 @@ def test_workers_starting_together_share_one_schema(db_url: str, clock: Clock) -
     with ThreadPoolExecutor(max_workers=4) as pool:
         logs = list(pool.map(lambda _: DraftLog(open_engine(db_url), clock), range(4)))
 
-    draft_id = logs[0].record(*make_pair(), kb_version="v1")
-    logs[3].feedback(draft_id, "accepted")
-    assert [f.action for f in logs[1].get(draft_id).feedback] == ["accepted"]
+    draft_id = logs[0].record(*make_pair(), kb_version="v1", shop="default")
+    logs[3].feedback(draft_id, "accepted", shop="default")
+    assert [f.action for f in logs[1].get(draft_id, shop="default").feedback] == ["accepted"]
     for opened in logs:
         opened.close()
+
+
+def test_each_shop_sees_only_its_own_drafts_and_feedback(log: DraftLog) -> None:
+    ours = log.record(*make_pair("我的快递怎么还没到"), kb_version="v1", shop="qingchuan")
+    theirs = log.record(*make_pair("Where is my parcel?", platform="amazon"), kb_version="v9", shop="hills")
+    log.feedback(theirs, "accepted", shop="hills")
+
+    assert [d.id for d in log.between(shop="qingchuan")] == [ours]
+    assert [d.id for d in log.recent(shop="hills")[0]] == [theirs] and log.recent(shop="hills")[1] == 1
+    assert log.recent(shop="default") == ([], 0)
+    assert log.get(ours, shop="qingchuan").shop == "qingchuan"
+    with pytest.raises(DraftNotFoundError):  # another shop's draft is not found, as if it did not exist
+        log.get(theirs, shop="qingchuan")
+    with pytest.raises(DraftNotFoundError):
+        log.feedback(theirs, "rejected", reason="not ours", shop="qingchuan")
+    assert [f.action for f in log.get(theirs, shop="hills").feedback] == ["accepted"]
+
+
+def test_a_log_from_before_shops_gains_the_column_and_keeps_its_drafts(tmp_path: Path, clock: Clock) -> None:
+    """A release-0.x log has no `shop` column: opening it adds one, its drafts belonging to the default shop."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TABLE drafts (id VARCHAR(32) PRIMARY KEY, created_at DATETIME, platform VARCHAR(16), "
+            "locale VARCHAR(8), role VARCHAR(16), message TEXT, request JSON, draft TEXT, citations JSON, "
+            "intent VARCHAR(64), confidence FLOAT, needs_human BOOLEAN, reasons JSON, provider TEXT, "
+            "degraded BOOLEAN, latency_ms FLOAT, kb_version VARCHAR(64))"))
+        conn.execute(text(
+            "INSERT INTO drafts VALUES ('old1', '2026-11-11 01:30:00', 'taobao', 'zh', 'l1', '快递呢', '{}', '亲', "
+            "'[]', 'logistics', 0.9, 0, '[]', 'template', 0, 12.0, 'v0')"))
+    engine.dispose()
+
+    logs = [DraftLog(open_engine(url), clock) for _ in range(2)]  # the second finds the column there
+
+    old = logs[0].get("old1", shop="default")
+    assert (old.shop, old.message, old.kb_version) == ("default", "快递呢", "v0")
+    logs[1].feedback("old1", "accepted", shop="default")
+    new = logs[1].record(*make_pair(), kb_version="v1", shop="hills")
+    assert [d.id for d in logs[0].between(shop="default")] == ["old1"]
+    assert [d.id for d in logs[0].between(shop="hills")] == [new]

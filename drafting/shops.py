@@ -1,0 +1,71 @@
+"""Shops (tenants): each has its own knowledge base (a Chroma collection), announcements, versions and drafter.
+
+An API key belongs to one shop and sees only that shop's data. The shop `default` keeps the configured collection
+name, so a single-shop installation reads the store it always had; another shop `S` uses `<collection>--S`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from drafting.kbversion import KbVersion
+from drafting.service import DraftService
+from knowledge.announcements import Announcements
+from knowledge.service import KnowledgeBase
+from knowledge.store import VectorStore
+from knowledge.versions import KnowledgeVersions
+
+DEFAULT_SHOP = "default"
+# Chroma collection names allow [A-Za-z0-9._-] and must start and end with a letter or digit.
+_SHOP_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38}[A-Za-z0-9])?")
+
+
+class InvalidShopError(ValueError):
+    """A shop id that cannot name a shop."""
+
+
+def check_shop(shop: str) -> str:
+    """`shop`, stripped, if it is a valid shop id: 1-40 ASCII letters, digits, '-' or '_', starting and ending
+    with a letter or digit."""
+    shop = shop.strip()
+    if not _SHOP_ID.fullmatch(shop):
+        raise InvalidShopError(f"shop {shop!r}: use 1-40 ASCII letters, digits, '-' or '_', starting and ending "
+                               "with a letter or digit")
+    return shop
+
+
+def collection_name(collection: str, shop: str) -> str:
+    return collection if shop == DEFAULT_SHOP else f"{collection}--{shop}"
+
+
+@dataclass(frozen=True)
+class Shop:
+    name: str
+    store: VectorStore
+    knowledge: KnowledgeBase
+    announcements: Announcements
+    versions: KnowledgeVersions
+    drafts: DraftService
+    kb_version: KbVersion
+
+
+class Shops:
+    """Every shop's parts, built by `build` on first use and kept for the life of the process."""
+
+    def __init__(self, build: Callable[[str], Shop]) -> None:
+        self._build = build
+        self._shops: dict[str, Shop] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str = DEFAULT_SHOP) -> Shop:
+        shop = self._shops.get(name)
+        if shop is not None:
+            return shop
+        name = check_shop(name)
+        with self._lock:  # two first requests of a shop build it once
+            if name not in self._shops:
+                self._shops[name] = self._build(name)
+            return self._shops[name]
