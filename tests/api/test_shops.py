@@ -20,7 +20,8 @@ HILLS_ROWS: list[dict[str, Any]] = [
     {"id": "hills-ship-01", "locale": "zh", "tags": ["logistics"],
      "question": "我的快递怎么还没到？", "answer": "山丘小店：冬季订单付款后72小时内从哈尔滨仓发出。"},
     {"id": "hills-ship-01", "locale": "en", "tags": ["logistics"],
-     "question": "Where is my parcel?", "answer": "Hills shop: winter orders leave the Harbin warehouse within 72 hours."},
+     "question": "Where is my parcel?",
+     "answer": "Hills shop: winter orders leave the Harbin warehouse within 72 hours."},
 ]
 NOTICE = {"title": "暴雪停发", "body": "受暴雪影响，东北地区暂停发货。", "locale": "zh",
           "valid_until": "2099-01-01T00:00:00+08:00", "id": "ann-snow"}
