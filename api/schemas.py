@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from drafting.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
 from drafting.history import LoggedDraft
+from drafting.order import quotable
 from knowledge.announcements import Announcement
 from knowledge.models import Entry, Locale, Platform, Scope, aware
 
@@ -58,7 +59,7 @@ class Deleted(BaseModel):
     deleted: int
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(aware)]
+AwareDatetime = Annotated[datetime, AfterValidator(aware), AfterValidator(quotable)]
 
 
 class AnnouncementRequest(BaseModel):

@@ -1,0 +1,46 @@
+"""Requests at the edges of what the API takes (found fuzzing it, tests/api/test_fuzz.py): a 422 in the one error
+shape, never a 5xx. On the hashing-embedder app of tests/api/conftest.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import assert_error
+
+BEYOND_CALENDAR = "9999-12-31T23:59:59-14:00"  # an instant no timezone can show: 10000-01-01 in UTC
+
+
+@pytest.mark.parametrize("path", ["/v1/analytics/volume", "/v1/analytics/acceptance", "/v1/analytics/gaps"])
+@pytest.mark.parametrize("bound", ["since", "until"])
+def test_an_analytics_period_beyond_the_calendar_is_a_422(client: TestClient, path: str, bound: str) -> None:
+    """Was a 503 `database_unavailable` (an OverflowError turning it into UTC for the query)."""
+    assert_error(client.get(path, params={bound: BEYOND_CALENDAR}), 422, "invalid_request")
+
+
+def test_an_announcement_beyond_the_calendar_is_a_422(client: TestClient) -> None:
+    body = {"title": "t", "body": "b", "locale": "en", "valid_until": BEYOND_CALENDAR}
+    assert_error(client.post("/v1/announcements", json=body), 422, "invalid_request")
+
+
+@pytest.mark.parametrize("order", [{"status": "paid", "ship_by": "0001-01-01T00:00:00+14:00"},
+                                   {"presale": {"balance_until": BEYOND_CALENDAR}}])
+@pytest.mark.parametrize("path", ["/v1/drafts", "/v1/drafts/stream"])
+def test_an_order_date_beyond_the_calendar_is_a_422(client: TestClient, path: str, order: dict[str, Any]) -> None:
+    """Was a 500: the draft quotes order dates in the shop's timezone, and astimezone overflowed."""
+    message = assert_error(client.post(path, json={"message": "where is my parcel", "platform": "jd",
+                                                   "order": order}), 422, "invalid_request")
+    assert "ends of the calendar" in message
+
+
+@pytest.mark.xfail(strict=True, raises=OverflowError, reason=(
+    "GET /v1/history?offset=9223372036854775808 is a 500: the offset reaches SQLite unbounded (OverflowError); "
+    "the fix belongs in api/routes/feedback.py (`offset: Query(ge=0, le=2**63 - 1)`), which others are editing"))
+def test_a_history_offset_beyond_sqlite_is_not_a_500(client: TestClient) -> None:
+    response = client.get("/v1/history", params={"offset": 2**63})
+    if response.status_code == 200:  # an offset past the end: nothing
+        assert response.json()["items"] == []
+    else:
+        assert_error(response, 422, "invalid_request")
