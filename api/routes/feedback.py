@@ -41,7 +41,7 @@ def list_history(
     history: HistoryDep,
     shop: ShopDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> DraftHistory:
     items, total = history.recent(limit, offset, shop=shop.name)
     return DraftHistory(items=items, total=total, limit=limit, offset=offset)

@@ -85,7 +85,7 @@ def list_knowledge(
     kind: Kind | None = None,
     source: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> EntryList:
     """`platform=taobao` lists Taobao entries and those for every platform (`any`)."""
     flt = EntryFilter(platform=platform, locale=locale, kinds=(kind,) if kind else (), source=source)
