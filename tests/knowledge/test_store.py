@@ -258,3 +258,37 @@ def test_upsert_replaces_the_entry_in_place(indexer: Indexer, store: ChromaStore
 
     assert store.count() == 1
     assert store.get(["ship-001@zh"]) == [updated]
+
+
+def test_a_query_finds_filtered_entries_beyond_the_nearest_records(indexer: Indexer, store: ChromaStore,
+                                                                    fake_embedder: HashingEmbedder) -> None:
+    """The nearest records are read and filtered here; when too few pass, chroma's own filter still finds them."""
+    near = [make_entry(id=f"near-{n}", question=f"快递 物流 到了吗 {n}", answer="快递物流。", platform="jd")
+            for n in range(40)]  # 80 records closer to the message than the one the filter lets through
+    far = make_entry(id="far", question="发票", answer="电子发票。", platform="taobao")
+    indexer.index([*near, far])
+    vector = fake_embedder.embed_queries(["快递 物流 到了吗"])[0]
+
+    taobao = store.query(vector, 2, EntryFilter(platform="taobao", locale="zh"))
+    jd = store.query(vector, 3, EntryFilter(platform="jd", locale="zh", valid_at=at(2026, 11, 11)))
+
+    assert [h.entry.key for h in taobao] == ["far@zh"]
+    assert len(jd) == 3 and all(h.entry.id.startswith("near-") for h in jd)
+    assert [h.score for h in jd] == sorted((h.score for h in jd), reverse=True)
+    assert store.query(vector, 2, EntryFilter(platform="taobao", locale="en")) == []
+
+
+def test_keys_by_a_narrow_clause_apply_the_whole_filter(indexer: Indexer, store: ChromaStore) -> None:
+    notice = make_entry(id="notice", kind="announcement", title="双11延迟发货", question="", platform="taobao",
+                        valid_from=at(2026, 11, 1), valid_until=at(2026, 11, 20))
+    indexer.index([make_entry(), notice, make_entry(id="notice", kind="announcement", title="Delay", question="",
+                                                    locale="en", platform="amazon")])
+
+    def keys(**flt: object) -> list[str]:
+        return _keys(store, kinds=("announcement",), **flt)
+
+    assert keys() == ["notice@en", "notice@zh"]
+    assert keys(platform="taobao", locale="zh", valid_at=at(2026, 11, 11)) == ["notice@zh"]
+    assert keys(platform="taobao", locale="zh", valid_at=at(2026, 11, 21)) == []
+    assert keys(platform="jd") == []
+    assert _keys(store, entry_id="notice", locale="en") == ["notice@en"]
