@@ -1,5 +1,6 @@
 """Recent query vectors, kept: one request embeds the buyer's message once (retrieval and the intent classifier
-both ask), and a promotion surge of identical questions is embedded once."""
+both ask), and a promotion surge of near-identical questions is embedded once. A query is embedded as its normalized
+text (`normalize_query`) whether or not it is cached, so no draft depends on which variant came first."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from knowledge.embedders.base import Embedder, Vectors
+from knowledge.embedders.normalize import normalize_query
 
 
 class CachedEmbedder:
-    """Wraps an embedder; `embed_queries` answers repeated texts from a bounded LRU, passages pass through."""
+    """Wraps an embedder; `embed_queries` answers repeated (normalized) texts from a bounded LRU, passages pass
+    through."""
 
     def __init__(self, inner: Embedder, size: int = 10_000) -> None:
         self._inner = inner
@@ -30,6 +33,7 @@ class CachedEmbedder:
         return self._inner.dimension
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        texts = [normalize_query(t) for t in texts]
         with self._lock:
             known = {t: self._vectors[t] for t in texts if t in self._vectors}
             for text in known:
