@@ -8,7 +8,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ import numpy as np
 from knowledge.embedders.base import Vectors
 from knowledge.errors import EmbedderMismatchError, KnowledgeError, StoreUnavailableError
 from knowledge.models import Entry
+from knowledge.nearest import Nearest, NearestCache
 
 NO_START = 0.0
 NO_END = 4_102_444_800.0  # 2100-01-01: an entry without valid_until never expires before this
@@ -105,8 +106,10 @@ def open_chroma_client(data_dir: Path | None = None, host: str | None = None, po
 class ChromaStore:
     """One collection; the embedder's model id is recorded on it and checked on open."""
 
-    def __init__(self, client: Any, collection: str, embedder_id: str, *, batch: int = _BATCH) -> None:
+    def __init__(self, client: Any, collection: str, embedder_id: str, *, batch: int = _BATCH,
+                 nearest: NearestCache | None = None) -> None:
         self._batch = batch  # records per call; chroma caps the size of one write
+        self._nearest = nearest if nearest is not None else NearestCache()
         try:
             self._col = client.get_or_create_collection(
                 collection,
@@ -127,6 +130,7 @@ class ChromaStore:
         """Write each entry's other facets, drop the facets it no longer has (e.g. a removed example), then write
         its anchor. The anchor holds the fingerprint, so an entry interrupted half-way still looks new or changed
         and is rewritten on the next run; it never passes for complete."""
+        self._nearest.clear()
         rows = [(item, facet, vec) for item in items for facet, vec in sorted(item.vectors.items())]
         self._write([row for row in rows if row[1] != ANCHOR])
         keys = [item.entry.key for item in items]
@@ -183,6 +187,7 @@ class ChromaStore:
         return [found[k] for k in keys if k in found]
 
     def delete(self, keys: Sequence[str]) -> None:
+        self._nearest.clear()
         for start in range(0, len(keys), self._batch):
             self._call(self._col.delete, where={"key": {"$in": list(keys[start:start + self._batch])}})
 
@@ -208,21 +213,34 @@ class ChromaStore:
     def _scan(self, query: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit] | None:
         """The first k entries among the nearest `_SCAN` records that pass `flt`, closest first; None when fewer
         pass and the collection holds more records (chroma's filter must then look further)."""
-        got = self._call(self._col.query, query_embeddings=query, n_results=_SCAN, include=["distances"])
-        ids, distances = got["ids"][0], got["distances"][0]
+        key = query.tobytes()
+        nearest = self._nearest.get(key)
+        if nearest is None:
+            got = self._call(self._col.query, query_embeddings=query, n_results=_SCAN, include=["distances"])
+            nearest = Nearest(tuple(got["ids"][0]), tuple(got["distances"][0]), self._nearest.now())
         best: dict[str, Hit] = {}
-        for start in range(0, len(ids), _SCAN_CHUNK):
-            chunk = ids[start:start + _SCAN_CHUNK]
-            read = self._call(self._col.get, ids=chunk, include=["metadatas"])
-            metas = dict(zip(read["ids"], read["metadatas"], strict=True))
-            for record, dist in zip(chunk, distances[start:start + _SCAN_CHUNK], strict=True):
-                meta = metas.get(record)  # None: deleted since the query
+        seen = 0
+        while True:
+            for meta, dist in zip(nearest.metas[seen:], nearest.distances[seen:], strict=False):
                 if meta is None or meta["key"] in best or not _matches(meta, flt):
                     continue
                 best[meta["key"]] = Hit(entry=_entry(meta), score=1.0 - float(dist))
                 if len(best) == k:
+                    self._nearest.put(key, nearest)
                     return list(best.values())
-        return list(best.values()) if len(ids) < _SCAN else None
+            seen = len(nearest.metas)
+            if nearest.complete:
+                break
+            nearest = self._read(nearest)
+        self._nearest.put(key, nearest)
+        return list(best.values()) if len(nearest.ids) < _SCAN else None
+
+    def _read(self, nearest: Nearest) -> Nearest:
+        """The metadata of the next `_SCAN_CHUNK` records (None for one deleted since the search)."""
+        chunk = nearest.ids[len(nearest.metas):len(nearest.metas) + _SCAN_CHUNK]
+        got = self._call(self._col.get, ids=list(chunk), include=["metadatas"])
+        metas = dict(zip(got["ids"], got["metadatas"], strict=True))
+        return replace(nearest, metas=nearest.metas + tuple(metas.get(i) for i in chunk))
 
     def count(self) -> int:
         """Entries, not records: one anchor record each (ids only; /readyz calls this)."""

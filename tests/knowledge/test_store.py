@@ -7,6 +7,7 @@ import sys
 import textwrap
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from knowledge.errors import EmbedderMismatchError, StoreUnavailableError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
+from knowledge.nearest import NearestCache
 from knowledge.service import KnowledgeBase
 from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
 from tests.conftest import ROOT
@@ -292,3 +294,27 @@ def test_keys_by_a_narrow_clause_apply_the_whole_filter(indexer: Indexer, store:
     assert keys(platform="taobao", locale="zh", valid_at=at(2026, 11, 21)) == []
     assert keys(platform="jd") == []
     assert _keys(store, entry_id="notice", locale="en") == ["notice@en"]
+
+
+def test_remembered_searches_see_own_writes_the_time_and_others_writes_after_the_ttl(
+        deployment: Deployment, collection: str, fake_embedder: HashingEmbedder) -> None:
+    clock = [0.0]
+    nearest = NearestCache(ttl_s=2.0, monotonic=lambda: clock[0])
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, nearest=nearest)
+    other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
+    notice = make_entry(id="notice", kind="announcement", title="快递 延迟", question="", answer="快递延迟发货。",
+                        valid_until=at(2026, 11, 20))
+    Indexer(fake_embedder, store).index([make_entry(), notice])
+    vector = fake_embedder.embed_queries(["快递 延迟"])[0]
+
+    def found(when: datetime) -> list[str]:
+        return [h.entry.key for h in store.query(vector, 3, EntryFilter(locale="zh", valid_at=when))]
+
+    assert found(at(2026, 11, 11)) == ["notice@zh", "ship-001@zh"]
+    assert found(at(2026, 11, 21)) == ["ship-001@zh"]  # remembered records, filtered at this query's time
+    Indexer(fake_embedder, store).index([make_entry(id="late", question="快递 延迟 了", answer="延迟。")])
+    assert "late@zh" in found(at(2026, 11, 11))  # its own write forgets what it remembered
+    other.delete(["late@zh"])
+    assert "late@zh" in found(at(2026, 11, 11))  # another process's write is seen ...
+    clock[0] = 2.0
+    assert "late@zh" not in found(at(2026, 11, 11))  # ... once the remembered search is older than the ttl
