@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import json
@@ -65,15 +67,26 @@ _LEGACY_ENCODINGS = ("gb18030", "gbk", "gb2312", "cp936", "big5", "big5hkscs", "
 
 
 def _decode(data: bytes, source: str) -> str:
-    """UTF-8 (with or without a BOM); else a legacy Chinese encoding or UTF-16 when detection is sure of it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        best = charset_normalizer.from_bytes(data).best()
-        if best is not None and best.encoding in _LEGACY_ENCODINGS:
-            return str(best)
-        seen = f"; it looks like {best.encoding}" if best is not None else ""
-        raise InvalidFileError(source, [f"not UTF-8 text (byte {exc.start}){seen}; save the file as UTF-8"]) from exc
+    """UTF-16 by its BOM; UTF-8 (with or without a BOM); GB18030, which reads GBK and GB2312 exactly; else another
+    legacy Chinese encoding or BOM-less UTF-16 when detection is sure of it. GB18030 comes before detection, which
+    takes short GBK text for Korean or Big5 (mojibake, or a refusal). A NUL is never text: a reading with one is
+    wrong (BOM-less UTF-16 reads as UTF-8 or GB18030 with a NUL after each ASCII letter)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-16")
+    failure = data.find(0) if 0 in data else None
+    if failure is None:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            failure = exc.start
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("gb18030")
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None and best.encoding in _LEGACY_ENCODINGS and "\x00" not in str(best):
+        return str(best)
+    seen = f"; it looks like {best.encoding}" if best is not None else ""
+    raise InvalidFileError(source, [f"not UTF-8 text (byte {failure}){seen}; save the file as UTF-8"])
 
 
 def parse_entries(rows: Iterable[dict[str, Any]], source: str) -> list[Entry]:
@@ -118,13 +131,16 @@ def _jsonl(text: str, source: str) -> list[Entry]:
 def _csv(text: str, source: str) -> list[Entry]:
     problems: list[str] = []
     entries: list[Entry] = []
-    reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
-        if None in row:
-            problems.append(f"line {reader.line_num}: more cells than header columns")
-            continue
-        cleaned = {k.strip(): v for k, v in row.items() if k and v is not None and v.strip() != ""}
-        _collect(cleaned, f"line {reader.line_num}", source, entries, problems)
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # the csv module splits lines itself, a lone \r too
+    try:
+        for row in reader:
+            if None in row:
+                problems.append(f"line {reader.line_num}: more cells than header columns")
+                continue
+            cleaned = {k.strip(): v for k, v in row.items() if k and v is not None and v.strip() != ""}
+            _collect(cleaned, f"line {reader.line_num}", source, entries, problems)
+    except csv.Error as exc:  # e.g. a quote left open at the end of the file
+        problems.append(f"line {reader.line_num}: {exc}")
     if problems:
         raise InvalidFileError(source, problems)
     return entries

@@ -462,3 +462,28 @@ def test_markdown_front_matter_sets_an_announcements_scope(tmp_path: Path) -> No
     [entry] = load_file(path)
 
     assert (entry.scope.regions, entry.priority) == (("新疆", "西藏"), 20)
+
+
+def test_short_gbk_text_is_read_as_gbk_not_taken_for_korean_or_big5() -> None:
+    """charset-normalizer guessed cp949 (refused) or Big5 (。 became ﹝) for GBK rows this short."""
+    for question, answer in [("我的快递", "亲，请等待。"), ("0", "。")]:
+        text = f"id,locale,question,answer\nq-1,zh,{question},{answer}\n"
+        [entry] = load_bytes(text.encode("gbk"), filename="faq.csv", source="upload:faq.csv")
+        assert (entry.question, entry.answer) == (question, answer)
+
+
+def test_utf16_without_a_bom_is_not_read_as_utf8_with_nuls() -> None:
+    text = "id,locale,question,answer\nship-001,en,Where is my parcel?,It ships in 48 hours.\n"
+
+    [entry] = load_bytes(text.encode("utf-16-le"), filename="faq.csv", source="upload:faq.csv")
+
+    assert (entry.id, entry.answer) == ("ship-001", "It ships in 48 hours.")
+
+
+def test_a_csv_with_carriage_returns_alone_loads() -> None:
+    """Old Mac line ends: a csv.Error before (a 500 on upload), not an InvalidFileError."""
+    data = b"id,locale,question,answer\rship-001,en,Where is it?,It ships in 48 hours.\r"
+
+    [entry] = load_bytes(data, filename="faq.csv", source="upload:faq.csv")
+
+    assert (entry.id, entry.answer) == ("ship-001", "It ships in 48 hours.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from knowledge.errors import InvalidFileError
@@ -43,3 +43,77 @@ def test_any_jsonl_rows_load_or_name_their_lines(rows: list[dict[str, object]]) 
         assert all(p.startswith("line ") or p.startswith("duplicate") for p in exc.problems), exc.problems
     else:
         assert len(entries) == len(rows)  # all or nothing
+
+
+# Chinese text GBK can encode (what Excel on a Chinese Windows saves), with ASCII and full-width punctuation.
+HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
+CELL = st.text(alphabet=st.one_of(HANZI, st.sampled_from("，。？！abcXYZ0123456789 ")), min_size=1, max_size=40).filter(
+    lambda s: s.strip() != "")
+
+
+@FAST
+@given(rows=st.lists(st.tuples(CELL, CELL), min_size=1, max_size=4),
+       encoding=st.sampled_from(["gbk", "gb18030", "utf-16", "utf-16-le", "utf-16-be"]),
+       filename=st.sampled_from(["faq.csv", "faq.jsonl"]))
+def test_legacy_encodings_decode_to_the_utf8_entries_or_fail_clearly(
+    rows: list[tuple[str, str]], encoding: str, filename: str
+) -> None:
+    """A file in GBK or UTF-16 loads as the same entries as its UTF-8 twin, or is refused as not UTF-8: never
+    entries in mojibake (a wrong guess at the encoding)."""
+    if filename == "faq.csv":
+        text = "id,locale,question,answer\n" + "".join(
+            f'q-{n},zh,"{q}","{a}"\n' for n, (q, a) in enumerate(rows))
+    else:
+        text = "".join(json.dumps({"id": f"q-{n}", "locale": "zh", "question": q, "answer": a},
+                                  ensure_ascii=False) + "\n" for n, (q, a) in enumerate(rows))
+    expected = load_bytes(text.encode("utf-8"), filename=filename, source="fuzz")
+    data = text.encode(encoding)
+    assume(not _valid_utf8(data))  # e.g. 为 in GBK is Ϊ in UTF-8: such bytes are UTF-8 first
+    try:
+        entries = load_bytes(data, filename=filename, source="fuzz")
+    except InvalidFileError as exc:
+        assert len(exc.problems) == 1 and "save the file as UTF-8" in exc.problems[0], exc.problems
+    else:
+        assert [(e.question, e.answer) for e in entries] == [(e.question, e.answer) for e in expected]
+
+
+GOOD = {"id": "ship-001", "locale": "zh", "question": "我的快递怎么还没到？", "answer": "亲，请耐心等待。"}
+MALFORMED = st.one_of(
+    st.integers(min_value=1, max_value=len(json.dumps(GOOD, ensure_ascii=False)) - 1).map(
+        lambda cut: json.dumps(GOOD, ensure_ascii=False)[:cut]),  # a line cut short
+    st.sampled_from(["[]", "null", "42", '"text"', "true", "[{}]"]),  # JSON, but not an object
+    st.text(alphabet=st.characters(blacklist_categories=["Cs", "Zl", "Zp", "Cc"]), min_size=1, max_size=20).filter(
+        lambda s: s.strip() and not s.strip().startswith(("{", "[", '"')) and not _is_json(s)),
+)
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in data
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+@FAST
+@given(lines=st.lists(st.one_of(st.just(None), MALFORMED), min_size=1, max_size=8).filter(
+    lambda ls: any(line is not None for line in ls)))
+def test_malformed_jsonl_lines_are_each_named_and_nothing_loads(lines: list[str | None]) -> None:
+    """Good rows (None) and malformed lines mixed: the file is refused, naming every malformed line by number."""
+    text = "\n".join(json.dumps({**GOOD, "id": f"q-{n}"}, ensure_ascii=False) if line is None else line
+                     for n, line in enumerate(lines))
+    try:
+        load_bytes(text.encode("utf-8"), filename="faq.jsonl", source="fuzz")
+    except InvalidFileError as exc:
+        named = {int(p.split(":")[0].removeprefix("line ")) for p in exc.problems}
+        assert named == {n for n, line in enumerate(lines, start=1) if line is not None}, exc.problems
+    else:
+        raise AssertionError("a file with malformed lines loaded")
