@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -276,13 +277,18 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    return _fold(char)
+
+
 def _fold_map(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the index of the original character it came from."""
-    parts: list[str] = []
+    parts = [_fold_char(char) for char in text]  # every draft is folded twice: characters repeat, folds are cached
+    if all(len(part) == 1 for part in parts):  # the usual case: one character each
+        return "".join(parts), list(range(len(text)))
     origin: list[int] = []
-    for index, char in enumerate(text):
-        folded = _fold(char)
-        parts.append(folded)
+    for index, folded in enumerate(parts):
         origin.extend([index] * len(folded))
     return "".join(parts), origin
 
