@@ -1,17 +1,18 @@
 """Eval runs on disk, for the web console's QA view: list `runs_dir/<name>/summary.json`, find a run's report,
 and the per-metric deltas between two summaries. Reading JSON files only: scoring and the gate stay in `eval`
-(`draftdesk eval compare`), which the api layer does not import."""
+(`draftdesk eval compare`), which the api layer does not import; both take the deltas from `drafting.deltas`."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from drafting.deltas import MetricDelta, metric_deltas
 
 SUMMARY_FILE = "summary.json"  # the names `eval.runner` writes
 REPORT_FILE = "report.html"
-Verdict = Literal["better", "worse", "same", "n/a"]
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,6 @@ class RunInfo:
     has_report: bool = False
     lower_is_better: frozenset[str] | None = None  # None: a run written before summaries carried it
     error: str | None = None  # the summary could not be read
-
-
-@dataclass(frozen=True)
-class MetricDelta:
-    name: str
-    a: float | None
-    b: float | None
-    delta: float | None  # b - a
-    verdict: Verdict
 
 
 @dataclass(frozen=True)
@@ -98,17 +90,7 @@ def compare(a: RunInfo, b: RunInfo) -> Comparison:
     recorded (`lower_is_better`); without one it is `n/a`."""
     known = [run.lower_is_better for run in (a, b) if run.lower_is_better is not None]
     lower = frozenset().union(*known) if known else None
-    deltas = []
-    for name in dict.fromkeys([*a.metrics, *b.metrics]):
-        va, vb = a.metrics.get(name), b.metrics.get(name)
-        if va is None or vb is None:
-            deltas.append(MetricDelta(name, va, vb, None, "n/a"))
-            continue
-        delta = vb - va
-        verdict: Verdict = "n/a" if lower is None else "same" if abs(delta) < 1e-9 else (
-            "better" if (delta > 0) != (name in lower) else "worse")
-        deltas.append(MetricDelta(name, va, vb, delta, verdict))
-    return Comparison(a, b, deltas)
+    return Comparison(a, b, metric_deltas(a.metrics, b.metrics, None if lower is None else lambda n: n not in lower))
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -14,16 +14,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from drafting import deltas
 from eval.metrics import higher_is_better
 from eval.runner import RESULTS_FILE, SUMMARY_FILE
 
 DEFAULT_TOLERANCE = 0.05  # a per-case similarity drop larger than this is a regression
-Verdict = Literal["better", "worse", "same", "n/a"]
+Delta = deltas.MetricDelta
+Verdict = deltas.Verdict
 
 
 class RunError(ValueError):
@@ -43,15 +45,6 @@ class RunData:
     @property
     def metrics(self) -> dict[str, float | None]:
         return dict(self.summary.get("metrics", {}))
-
-
-@dataclass(frozen=True)
-class Delta:
-    name: str
-    a: float | None
-    b: float | None
-    delta: float | None  # b - a
-    verdict: Verdict
 
 
 @dataclass(frozen=True)
@@ -87,18 +80,7 @@ def load_run(path: Path) -> RunData:
 
 def metric_deltas(a: RunData, b: RunData) -> list[Delta]:
     """Every metric either run has, in A's order then B's new ones; the verdict knows which way is better."""
-    names = list(dict.fromkeys([*a.metrics, *b.metrics]))
-    deltas = []
-    for name in names:
-        va, vb = a.metrics.get(name), b.metrics.get(name)
-        if va is None or vb is None:
-            deltas.append(Delta(name, va, vb, None, "n/a"))
-            continue
-        delta = vb - va
-        verdict: Verdict = "same" if abs(delta) < 1e-9 else (
-            "better" if (delta > 0) == higher_is_better(name) else "worse")
-        deltas.append(Delta(name, va, vb, delta, verdict))
-    return deltas
+    return deltas.metric_deltas(a.metrics, b.metrics, higher_is_better)
 
 
 def worse_cases(a: RunData, b: RunData, tolerance: float = DEFAULT_TOLERANCE) -> list[Regression]:
