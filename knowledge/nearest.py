@@ -1,16 +1,19 @@
-"""The nearest records to a query vector, remembered a moment: in a surge of near-identical messages the same
-vector is searched again and again. What is kept does not depend on any filter or on the time (the store filters
-them per query), so only a change to the records can make it wrong: the store clears it on its own writes, and
-`ttl_s` bounds how long a write by another process (a second worker, the CLI) goes unseen."""
+"""Recent reads of the store, remembered a moment: in a surge of near-identical messages the same vector is searched
+again and again, and every draft asks for the live announcements. What is kept does not depend on the filter or the
+time (the store applies both to it per call), so only a change to the records can make it wrong: the store forgets
+everything on its own writes, and `ttl_s` bounds how long a write by another process (a second worker, the CLI)
+goes unseen."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
+
+Meta = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -19,40 +22,42 @@ class Nearest:
 
     ids: tuple[str, ...]
     distances: tuple[float, ...]
-    searched_at: float  # the cache's clock
-    metas: tuple[dict[str, Any] | None, ...] = ()  # None: the record was gone when its metadata was read
+    metas: tuple[Meta | None, ...] = ()  # None: the record was gone when its metadata was read
 
     @property
     def complete(self) -> bool:
         return len(self.metas) == len(self.ids)
 
 
-class NearestCache:
-    """A bounded LRU of `Nearest` by query vector; a search older than `ttl_s` is not returned (0: keep nothing)."""
+class RecentReads:
+    """A bounded LRU of reads (`Nearest`, or the records a clause matched) with the time each was made; one older
+    than `ttl_s` is not returned (0: nothing is kept)."""
 
     def __init__(self, ttl_s: float = 2.0, size: int = 512,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self._ttl_s, self._size = ttl_s, size
         self.now = monotonic
-        self._items: OrderedDict[bytes, Nearest] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: bytes) -> Nearest | None:
+    def get(self, key: Hashable) -> tuple[float, Any] | None:
+        """(when it was read, what was read), if it is recent enough."""
         with self._lock:
-            nearest = self._items.get(key)
-            if nearest is None:
+            item = self._items.get(key)
+            if item is None:
                 return None
-            if self.now() - nearest.searched_at >= self._ttl_s:
+            if self.now() - item[0] >= self._ttl_s:
                 del self._items[key]
                 return None
             self._items.move_to_end(key)
-            return nearest
+            return item
 
-    def put(self, key: bytes, nearest: Nearest) -> None:
+    def put(self, key: Hashable, value: Any, since: float) -> None:
+        """`since`: when it was read (`now()` then), kept when more is read into it later."""
         if self._ttl_s <= 0:
             return
         with self._lock:
-            self._items[key] = nearest
+            self._items[key] = (since, value)
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)

@@ -18,7 +18,7 @@ import numpy as np
 from knowledge.embedders.base import Vectors
 from knowledge.errors import EmbedderMismatchError, KnowledgeError, StoreUnavailableError
 from knowledge.models import Entry
-from knowledge.nearest import Nearest, NearestCache
+from knowledge.nearest import Nearest, RecentReads
 
 NO_START = 0.0
 NO_END = 4_102_444_800.0  # 2100-01-01: an entry without valid_until never expires before this
@@ -107,9 +107,9 @@ class ChromaStore:
     """One collection; the embedder's model id is recorded on it and checked on open."""
 
     def __init__(self, client: Any, collection: str, embedder_id: str, *, batch: int = _BATCH,
-                 nearest: NearestCache | None = None) -> None:
+                 recent: RecentReads | None = None) -> None:
         self._batch = batch  # records per call; chroma caps the size of one write
-        self._nearest = nearest if nearest is not None else NearestCache()
+        self._recent = recent if recent is not None else RecentReads()
         try:
             self._col = client.get_or_create_collection(
                 collection,
@@ -130,7 +130,7 @@ class ChromaStore:
         """Write each entry's other facets, drop the facets it no longer has (e.g. a removed example), then write
         its anchor. The anchor holds the fingerprint, so an entry interrupted half-way still looks new or changed
         and is rewritten on the next run; it never passes for complete."""
-        self._nearest.clear()
+        self._recent.clear()
         rows = [(item, facet, vec) for item in items for facet, vec in sorted(item.vectors.items())]
         self._write([row for row in rows if row[1] != ANCHOR])
         keys = [item.entry.key for item in items]
@@ -173,9 +173,16 @@ class ChromaStore:
         if narrow is None:
             got = self._call(self._col.get, where=_where(flt, facet=ANCHOR), include=["metadatas"])
             return [m["key"] for m in got["metadatas"]]
-        got = self._call(self._col.get, where=narrow, include=["metadatas"])
+        key = json.dumps(narrow, sort_keys=True)
+        recent = self._recent.get(key)
+        if recent is None:
+            since = self._recent.now()
+            metas = self._call(self._col.get, where=narrow, include=["metadatas"])["metadatas"]
+            self._recent.put(key, metas, since)  # every draft asks for the live announcements
+        else:
+            metas = recent[1]
         anchors = EntryFilter(**{**vars(flt), "facets": (ANCHOR,)})
-        return [m["key"] for m in got["metadatas"] if _matches(m, anchors)]
+        return [m["key"] for m in metas if _matches(m, anchors)]
 
     def facet_vectors(self, flt: EntryFilter, facet: str) -> dict[str, builtins.list[float]]:
         got = self._call(self._col.get, where=_where(flt, facet=facet), include=["metadatas", "embeddings"])
@@ -187,7 +194,7 @@ class ChromaStore:
         return [found[k] for k in keys if k in found]
 
     def delete(self, keys: Sequence[str]) -> None:
-        self._nearest.clear()
+        self._recent.clear()
         for start in range(0, len(keys), self._batch):
             self._call(self._col.delete, where={"key": {"$in": list(keys[start:start + self._batch])}})
 
@@ -214,10 +221,13 @@ class ChromaStore:
         """The first k entries among the nearest `_SCAN` records that pass `flt`, closest first; None when fewer
         pass and the collection holds more records (chroma's filter must then look further)."""
         key = query.tobytes()
-        nearest = self._nearest.get(key)
-        if nearest is None:
+        recent = self._recent.get(key)
+        if recent is None:
+            since = self._recent.now()
             got = self._call(self._col.query, query_embeddings=query, n_results=_SCAN, include=["distances"])
-            nearest = Nearest(tuple(got["ids"][0]), tuple(got["distances"][0]), self._nearest.now())
+            nearest = Nearest(tuple(got["ids"][0]), tuple(got["distances"][0]))
+        else:
+            since, nearest = recent
         best: dict[str, Hit] = {}
         seen = 0
         while True:
@@ -226,13 +236,13 @@ class ChromaStore:
                     continue
                 best[meta["key"]] = Hit(entry=_entry(meta), score=1.0 - float(dist))
                 if len(best) == k:
-                    self._nearest.put(key, nearest)
+                    self._recent.put(key, nearest, since)
                     return list(best.values())
             seen = len(nearest.metas)
             if nearest.complete:
                 break
             nearest = self._read(nearest)
-        self._nearest.put(key, nearest)
+        self._recent.put(key, nearest, since)
         return list(best.values()) if len(nearest.ids) < _SCAN else None
 
     def _read(self, nearest: Nearest) -> Nearest:

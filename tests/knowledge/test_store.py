@@ -16,7 +16,7 @@ import pytest
 from knowledge.errors import EmbedderMismatchError, StoreUnavailableError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.nearest import NearestCache
+from knowledge.nearest import RecentReads
 from knowledge.service import KnowledgeBase
 from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
 from tests.conftest import ROOT
@@ -296,11 +296,11 @@ def test_keys_by_a_narrow_clause_apply_the_whole_filter(indexer: Indexer, store:
     assert _keys(store, entry_id="notice", locale="en") == ["notice@en"]
 
 
-def test_remembered_searches_see_own_writes_the_time_and_others_writes_after_the_ttl(
+def test_remembered_reads_see_own_writes_the_time_and_others_writes_after_the_ttl(
         deployment: Deployment, collection: str, fake_embedder: HashingEmbedder) -> None:
     clock = [0.0]
-    nearest = NearestCache(ttl_s=2.0, monotonic=lambda: clock[0])
-    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, nearest=nearest)
+    recent = RecentReads(ttl_s=2.0, monotonic=lambda: clock[0])
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, recent=recent)
     other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
     notice = make_entry(id="notice", kind="announcement", title="快递 延迟", question="", answer="快递延迟发货。",
                         valid_until=at(2026, 11, 20))
@@ -318,3 +318,12 @@ def test_remembered_searches_see_own_writes_the_time_and_others_writes_after_the
     assert "late@zh" in found(at(2026, 11, 11))  # another process's write is seen ...
     clock[0] = 2.0
     assert "late@zh" not in found(at(2026, 11, 11))  # ... once the remembered search is older than the ttl
+
+    def notices(when: datetime) -> list[str]:
+        return store.keys(EntryFilter(kinds=("announcement",), valid_at=when))
+
+    assert notices(at(2026, 11, 11)) == ["notice@zh"] and notices(at(2026, 11, 21)) == []
+    Indexer(fake_embedder, other).index([make_entry(id="notice2", kind="announcement", title="停发", question="")])
+    assert notices(at(2026, 11, 11)) == ["notice@zh"]
+    clock[0] = 4.0
+    assert sorted(notices(at(2026, 11, 11))) == ["notice2@zh", "notice@zh"]
