@@ -56,7 +56,7 @@ def fuzz_client(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedde
                          runs_dir=tmp_path_factory.mktemp("fuzz-runs"))
     app = create_app(settings_, embedder=real_embedder)
     with TestClient(app):
-        app.state.components.knowledge.index_paths([SAMPLE_KB])
+        app.state.components.shops.get().knowledge.index_paths([SAMPLE_KB])
         yield asgi.get_client(app)  # not entered: it starts no lifespan of its own
 
 
