@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drafting.history import HistoryError
@@ -33,6 +34,18 @@ _STATUS = {
 }
 
 
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, e.g. `invalid_request`, `not_found`.")
+    message: str
+    problems: list[str] | None = Field(default=None, description="One line per invalid field or row.")
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries (the schema says so for 422s, in place of FastAPI's `detail` list)."""
+
+    error: ErrorDetail
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -44,6 +57,8 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    _declare_error_shape(app)
+
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
@@ -73,3 +88,25 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return JSONResponse(error_body("internal", "internal error; see the server log"), status_code=500)
+
+
+def _declare_error_shape(app: FastAPI) -> None:
+    """FastAPI documents its own 422 body (`{"detail": [...]}`); ours is `ErrorBody`: say so in the schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.get("components", {}).get("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+            body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(body.pop("$defs"), ErrorBody=body)
+            for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+                invalid = operation.get("responses", {}).get("422")
+                if invalid is not None:
+                    invalid["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

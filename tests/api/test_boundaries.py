@@ -40,3 +40,17 @@ def test_an_offset_beyond_any_store_is_a_422_not_a_500(client: TestClient, path:
     """Found by fuzzing: an offset past SQLite's integers reached the query (OverflowError, a 500)."""
     assert "offset" in assert_error(client.get(path, params={"offset": 2**63}), 422, "invalid_request")
     assert client.get(path, params={"offset": 10**9}).json()["items"] == []
+
+
+def test_the_schema_declares_the_422_body_the_api_sends(client: TestClient) -> None:
+    """FastAPI documents its own `{"detail": [...]}`; what a 422 carries, and what clients read, is `ErrorBody`."""
+    schema = client.get("/openapi.json").json()
+    invalid = [op["responses"]["422"] for path in schema["paths"].values() for op in path.values()
+               if "422" in op.get("responses", {})]
+
+    assert invalid and all(r["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+                           for r in invalid)
+    components = schema["components"]["schemas"]
+    assert "HTTPValidationError" not in components and "ValidationError" not in components
+    assert components["ErrorBody"]["required"] == ["error"]
+    assert components["ErrorDetail"]["required"] == ["code", "message"]
