@@ -25,7 +25,7 @@ class BatchingEmbedder:
     """Wraps an embedder. No thread of its own and no timer: a caller that finds the model idle runs it for its own
     texts and for whatever else is queued (up to `max_texts`); whoever queued after that batch started leads the next
     one, so each caller runs at most the one pass its own texts are in. A lone caller pays nothing extra. Passages
-    (indexing) go through the same gate, so an upload never runs the model twice at once either."""
+    and larger query batches (indexing) go straight through: a draft never waits behind an upload."""
 
     def __init__(self, inner: Embedder, *, max_texts: int = 64) -> None:
         self._inner = inner
@@ -33,7 +33,6 @@ class BatchingEmbedder:
         self._lock = threading.Lock()  # guards the queue and `_busy`
         self._queue: list[_Request] = []
         self._busy = False  # a leader is running or about to run a batch
-        self._model = threading.Lock()  # one pass at a time
 
     @property
     def model_id(self) -> str:
@@ -46,6 +45,8 @@ class BatchingEmbedder:
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) > self._max_texts:
+            return self._inner.embed_queries(texts)
         request = _Request(texts)
         with self._lock:
             self._queue.append(request)
@@ -64,8 +65,7 @@ class BatchingEmbedder:
         return request.vectors
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        with self._model:
-            return self._inner.embed_passages(texts)
+        return self._inner.embed_passages(texts)
 
     def _lead(self) -> None:
         """Run one batch (the leader's own request first), then hand the lead to the first caller still waiting."""
@@ -90,8 +90,7 @@ class BatchingEmbedder:
     def _run(self, batch: list[_Request]) -> None:
         texts = [t for request in batch for t in request.texts]
         try:
-            with self._model:
-                vectors: Vectors | None = self._inner.embed_queries(texts)
+            vectors: Vectors | None = self._inner.embed_queries(texts)
             error: BaseException | None = None
         except BaseException as exc:  # every caller in the batch gets the error, none hangs
             vectors, error = None, exc

@@ -99,11 +99,19 @@ def test_an_error_reaches_every_caller_in_its_batch_and_the_next_batch_runs() ->
     assert batching.embed_queries([]).shape == (0, inner.dimension)
 
 
-def test_passages_pass_through_one_at_a_time() -> None:
-    inner = HashingEmbedder()
-    batching = BatchingEmbedder(inner)
+def test_passages_and_large_query_batches_go_straight_through() -> None:
+    inner = SlowEmbedder()
+    batching = BatchingEmbedder(inner, max_texts=4)
+    with ThreadPoolExecutor(4) as pool:
+        query = pool.submit(batching.embed_queries, ["a draft's message"])
+        assert inner.started.acquire(timeout=5)  # a query pass is running ...
+        passages = batching.embed_passages(["a", "b"])  # ... and a passage call does not wait for it
+        many = pool.submit(batching.embed_queries, [f"q{n}" for n in range(5)])
+        assert inner.started.acquire(timeout=5)  # nor does a batch larger than max_texts: it runs alongside
+        inner.release.set()
+        assert many.result(timeout=10).shape == (5, inner.dimension)
+        query.result(timeout=10)
 
-    vectors = batching.embed_passages(["a", "b"])
-
-    assert inner.calls == [2] and vectors.shape == (2, inner.dimension)
+    assert passages.shape == (2, inner.dimension) and inner.most_at_once == 2
+    assert batching.embed_passages(["c"]).shape == (1, inner.dimension)
     assert (batching.model_id, batching.dimension) == (inner.model_id, inner.dimension)
