@@ -4,18 +4,23 @@ Their vectors agree (cosine >= 0.999), so an index may hold either's."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from knowledge.embedders.base import Embedder, Vectors
+from knowledge.errors import KnowledgeError
+
+log = logging.getLogger("draftdesk.embedders")
 
 
 class SplitEmbedder:
     """`embed_passages` goes to the embedder `passages` builds, on first use (a server that only drafts never loads
-    it); `embed_queries` to `queries`, but for more than `many` texts at once once the other is loaded (the
-    questions of an indexing batch)."""
+    it; if it cannot be built, e.g. a read-only model cache, `queries` embeds passages too); `embed_queries` to
+    `queries`, but for more than `many` texts at once once the other is loaded (the questions of an indexing
+    batch)."""
 
     def __init__(self, queries: Embedder, passages: Callable[[], Embedder], *, many: int = 64) -> None:
         self._queries = queries
@@ -42,5 +47,12 @@ class SplitEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             if self._passages is None:
-                self._passages = self._build_passages()
+                self._passages = self._build()
         return self._passages.embed_passages(texts)
+
+    def _build(self) -> Embedder:
+        try:
+            return self._build_passages()
+        except (KnowledgeError, OSError) as exc:  # the same vectors, only slower in batches
+            log.warning("passages stay on the query embedder: %s", exc)
+            return self._queries

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from knowledge.embedders.split import SplitEmbedder
+from knowledge.errors import EmbedderError
 from tests.fakes import HashingEmbedder
 
 
@@ -37,3 +38,14 @@ def test_many_queries_at_once_go_to_the_passage_embedder_once_it_is_loaded() -> 
     split.embed_queries(["a", "b"])
 
     assert queries.calls == [3, 2] and passages.calls == [1, 3]
+
+
+def test_passages_stay_with_the_query_embedder_if_the_other_cannot_be_built() -> None:
+    queries = HashingEmbedder()
+
+    def build() -> HashingEmbedder:
+        raise EmbedderError("could not load embedding model: read-only cache")
+
+    split = SplitEmbedder(queries, build)
+
+    assert split.embed_passages(["a"]).shape == (1, queries.dimension) and queries.calls == [1]
