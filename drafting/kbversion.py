@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import hashlib
+import threading
 
 from knowledge.store import VectorStore
 from knowledge.versions import KnowledgeVersions, store_digest
@@ -14,34 +14,32 @@ def kb_version(store: VectorStore) -> str:
     return store_digest(store)[0][:12]
 
 
-class KbVersion:
-    """The digest of the latest recorded knowledge-base version (every change through the API or the CLI records
-    one, from any process), read again only when the versions index file changes: a `stat` per draft. A store
-    with no recorded version (indexed by an older release) is hashed whole, at most every `ttl_s` seconds:
-    reading every key costs about 15 ms per 100 entries, too much for each draft."""
+EMPTY = hashlib.sha256().hexdigest()[:12]  # `kb_version` of a store with no entries
 
-    def __init__(self, versions: KnowledgeVersions, store: VectorStore, ttl_s: float = 5.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._versions, self._store, self._ttl_s, self._monotonic = versions, store, ttl_s, monotonic
+
+class KbVersion:
+    """The digest of the latest recorded knowledge-base version: every change through the API or the CLI records
+    one, from any process, so a draft costs a `stat` of the versions index (read again only when it changes). A
+    store with no recorded version yet (indexed by an older release, or by the `Indexer` alone) gets its first one
+    on the first call, once, by one thread: hashing a large store for every draft would cost seconds."""
+
+    def __init__(self, versions: KnowledgeVersions, store: VectorStore) -> None:
+        self._versions, self._store = versions, store
         self._recorded: tuple[tuple[int, int, int], str] | None = None  # (index file stamp, digest)
-        self._hashed: tuple[float, str] | None = None
+        self._first = threading.Lock()
 
     def __call__(self) -> str:
         stamp = self._versions.stamp()
-        if stamp is not None:
-            if self._recorded is None or self._recorded[0] != stamp:
-                latest = self._versions.latest()
-                if latest is None:
-                    return self._hash()
-                self._recorded = (stamp, latest.digest[:12])
-            return self._recorded[1]
-        return self._hash()
-
-    def invalidate(self) -> None:
-        self._recorded = self._hashed = None
-
-    def _hash(self) -> str:
-        now = self._monotonic()
-        if self._hashed is None or now - self._hashed[0] >= self._ttl_s:
-            self._hashed = (now, kb_version(self._store))
-        return self._hashed[1]
+        if stamp is None:
+            if self._store.count() == 0:
+                return EMPTY  # nothing to record yet
+            with self._first:  # the others wait for that one snapshot instead of each hashing the store
+                if self._versions.stamp() is None:
+                    self._versions.snapshot("the knowledge base as first found")
+            stamp = self._versions.stamp()
+        recorded = self._recorded
+        if recorded is None or recorded[0] != stamp:
+            latest = self._versions.latest()
+            assert stamp is not None and latest is not None  # a snapshot always leaves an index with a version
+            recorded = self._recorded = (stamp, latest.digest[:12])
+        return recorded[1]

@@ -17,7 +17,7 @@ from drafting.history import (
     InvalidFeedbackError,
     open_engine,
 )
-from drafting.kbversion import KbVersion, kb_version
+from drafting.kbversion import EMPTY, KbVersion, kb_version
 from drafting.models import Citation, Draft, DraftRequest, Reason
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
@@ -212,26 +212,24 @@ def test_kb_version_follows_content_not_order(tmp_path: Path, indexer: Indexer, 
     assert len({empty, both, changed}) == 3
 
 
-def test_kb_version_without_recorded_versions_hashes_the_store_now_and_then(
+def test_a_store_without_recorded_versions_gets_its_first_one_once(
         tmp_path: Path, indexer: Indexer, store: ChromaStore) -> None:
-    now = [0.0]
-    versions = KnowledgeVersions(store, indexer, tmp_path / "versions")  # none recorded: an older store
-    version = KbVersion(versions, store, ttl_s=5.0, monotonic=lambda: now[0])
-    before = version()
-    indexer.index(_entries("甲"))
+    versions = KnowledgeVersions(store, indexer, tmp_path / "versions")
+    version = KbVersion(versions, store)
+    assert version() == kb_version(store) == EMPTY and versions.list() == []  # an empty store records nothing
+    indexer.index(_entries("甲", "乙"))  # indexed without a version, as an older release did
 
-    assert version() == before  # within the TTL
-    now[0] = 5.0
-    assert version() == kb_version(store) != before
-    indexer.index(_entries("乙"))
-    version.invalidate()
-    assert version() == kb_version(store)
+    with ThreadPoolExecutor(max_workers=8) as pool:  # drafts arriving together: one snapshot, not eight hashes
+        seen = set(pool.map(lambda _: version(), range(8)))
+
+    assert seen == {kb_version(store)}
+    assert [(v.number, v.entries, v.reason) for v in versions.list()] == [(1, 2, "the knowledge base as first found")]
 
 
 def test_kb_version_is_the_latest_recorded_version_read_again_when_one_is_recorded(
         tmp_path: Path, indexer: Indexer, store: ChromaStore) -> None:
     versions = KnowledgeVersions(store, indexer, tmp_path / "versions")
-    version = KbVersion(versions, store, ttl_s=3600.0, monotonic=lambda: 0.0)
+    version = KbVersion(versions, store)
     indexer.index(_entries("甲"))
     first = versions.snapshot("index")
     assert version() == first.digest[:12] == kb_version(store)
