@@ -12,9 +12,14 @@ _NUMBER = "0"
 
 def normalize_query(text: str) -> str:
     """NFKC (full-width letters, digits and punctuation become ASCII), runs of whitespace as one space, long numbers
-    as one placeholder, and no punctuation, emoji or `~` at either end; the text as it was if nothing would be left."""
+    as one placeholder, no punctuation, emoji or `~` at either end but the first `.`, `?` or `!` of the closing run;
+    the text as it was if nothing would be left."""
     folded = " ".join(unicodedata.normalize("NFKC", text).split())
-    trimmed = _trim(_LONG_NUMBER.sub(_NUMBER, folded))
+    masked = _LONG_NUMBER.sub(_NUMBER, folded)
+    trimmed = _trim(masked)
+    if trimmed:  # one closing mark stays ("??~" -> "?"): the intent floors were set on punctuated text
+        tail = masked[masked.rindex(trimmed) + len(trimmed):]
+        trimmed += next((c for c in tail if c in ".?!"), "")
     return trimmed or folded
 
 
