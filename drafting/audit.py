@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from drafting.history import DatabaseUnavailableError, create_tables
+from drafting.history import create_tables, database_errors
 
 
 class _Base(DeclarativeBase):
@@ -68,9 +67,6 @@ class AuditLog:
             return [AuditEvent(at=r.at.replace(tzinfo=UTC), actor=r.actor, role=r.role, shop=r.shop, action=r.action,
                                status=r.status, request_id=r.request_id) for r in rows]
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except SQLAlchemyError as exc:
-            raise DatabaseUnavailableError(f"audit log: database error: {exc}") from exc
+    @staticmethod
+    def _guard() -> AbstractContextManager[None]:
+        return database_errors("audit log: database error")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -260,12 +260,17 @@ class DraftLog:
             yield session
 
     @staticmethod
-    @contextmanager
-    def _guard() -> Iterator[None]:
-        try:
-            yield
-        except SQLAlchemyError as exc:
-            raise DatabaseUnavailableError(f"database call failed: {exc}") from exc
+    def _guard() -> AbstractContextManager[None]:
+        return database_errors("database call failed")
+
+
+@contextmanager
+def database_errors(what: str) -> Iterator[None]:
+    """SQLAlchemy's errors as `DatabaseUnavailableError` ("<what>: <error>"), for every table set on this database."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailableError(f"{what}: {exc}") from exc
 
 
 def create_tables(engine: Engine, metadata: MetaData) -> None:

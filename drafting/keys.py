@@ -9,18 +9,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from drafting.history import DatabaseUnavailableError, HistoryError, create_tables
+from drafting.history import HistoryError, create_tables, database_errors
 from drafting.shops import DEFAULT_SHOP, InvalidShopError, check_shop
 
 KeyRole = Literal["agent", "knowledge_owner", "qa", "admin"]
@@ -126,12 +125,9 @@ class KeyStore:
     def any_active(self) -> bool:
         return any(k.active for k in self.list())
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except SQLAlchemyError as exc:
-            raise DatabaseUnavailableError(f"API keys: database error: {exc}") from exc
+    @staticmethod
+    def _guard() -> AbstractContextManager[None]:
+        return database_errors("API keys: database error")
 
 
 def _sha256(secret: str) -> str:
