@@ -25,6 +25,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    insert,
     inspect,
     select,
     text,
@@ -36,6 +37,7 @@ from sqlalchemy.types import TypeDecorator
 
 from drafting.models import Draft, DraftRequest
 from drafting.shops import DEFAULT_SHOP
+from knowledge.grouping import Grouped
 
 Action = Literal["accepted", "edited", "rejected"]
 ACTIONS: tuple[Action, ...] = ("accepted", "edited", "rejected")
@@ -183,6 +185,7 @@ class DraftLog:
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine, self._clock = engine, clock
+        self._writes: Grouped[dict[str, Any], None] = Grouped(self._insert, limit=64)
         with self._guard():
             create_tables(engine, _Base.metadata)
             _add_shop_column(engine)
@@ -191,7 +194,8 @@ class DraftLog:
         self._engine.dispose()
 
     def record(self, request: DraftRequest, draft: Draft, kb_version: str, *, shop: str) -> str:
-        row = _DraftRow(
+        """The draft's id, once its row is committed; rows of concurrent drafts share one commit."""
+        row = dict(
             id=uuid.uuid4().hex, shop=shop, created_at=self._clock(), platform=request.platform, locale=draft.language,
             role=request.role, message=_text(request.message), request=request.model_dump(mode="json"),
             draft=_text(draft.draft),
@@ -199,10 +203,13 @@ class DraftLog:
             needs_human=draft.needs_human, reasons=[r.model_dump() for r in draft.reasons], provider=draft.provider,
             degraded=draft.degraded, latency_ms=draft.latency_ms, kb_version=kb_version,
         )
-        with self._session() as session:
-            session.add(row)
-            session.commit()
-            return row.id
+        self._writes(row)
+        return str(row["id"])
+
+    def _insert(self, rows: list[dict[str, Any]]) -> list[None]:
+        with self._guard(), self._engine.begin() as connection:
+            connection.execute(insert(_DraftRow), rows)
+        return [None] * len(rows)
 
     def feedback(self, draft_id: str, action: str, final_text: str | None = None,
                  reason: str | None = None, *, shop: str) -> Feedback:

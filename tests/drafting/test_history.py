@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from drafting.history import (
     DatabaseUnavailableError,
@@ -60,6 +62,32 @@ def clock() -> Clock:
 @pytest.fixture
 def log(db_url: str, clock: Clock) -> DraftLog:
     return DraftLog(open_engine(db_url), clock)
+
+
+def test_concurrent_drafts_share_one_commit_and_each_row_is_stored(log: DraftLog, db_url: str) -> None:
+    commits: list[int] = []
+    first_commit = threading.Event()
+    engine = log._engine
+
+    @event.listens_for(engine, "commit")
+    def hold_the_first(_connection: Any) -> None:
+        commits.append(log._writes.waiting)
+        if len(commits) == 1:  # the first row commits alone; the other seven queue behind it meanwhile
+            first_commit.set()
+            deadline = time.monotonic() + 10
+            while log._writes.waiting < 7 and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+    pairs = [make_pair(f"问题 {n}") for n in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        first = pool.submit(log.record, *pairs[0], kb_version="v", shop="default")
+        assert first_commit.wait(10)
+        rest = [pool.submit(log.record, *pair, kb_version="v", shop="default") for pair in pairs[1:]]
+        ids = [first.result(timeout=20), *(f.result(timeout=20) for f in rest)]
+
+    assert len(commits) == 2  # eight drafts, two commits
+    assert len(set(ids)) == 8
+    assert [log.get(i, shop="default").message for i in ids] == [f"问题 {n}" for n in range(8)]
 
 
 def test_record_keeps_request_draft_and_context(log: DraftLog) -> None:

@@ -54,7 +54,7 @@ def test_callers_that_arrive_while_the_model_is_busy_share_one_pass() -> None:
         first = pool.submit(batching.embed_queries, ["the first"])
         assert inner.started.acquire(timeout=5)  # the first pass is running, alone
         rest = [pool.submit(batching.embed_queries, texts) for texts in asks]
-        while len(batching._queue) < len(asks):  # all seven wait behind it
+        while batching.grouped.waiting < len(asks):  # all seven wait behind it
             threading.Event().wait(0.01)
         inner.release.set()
         got = [f.result(timeout=10) for f in rest]
@@ -86,7 +86,7 @@ def test_an_error_reaches_every_caller_in_its_batch_and_the_next_batch_runs() ->
         first = pool.submit(batching.embed_queries, ["first"])
         assert inner.started.acquire(timeout=5)
         doomed = [pool.submit(batching.embed_queries, texts) for texts in (["bad"], ["fine"])]
-        while len(batching._queue) < 2:
+        while batching.grouped.waiting < 2:
             threading.Event().wait(0.01)
         inner.release.set()
         for future in doomed:  # "fine" shared the failing pass

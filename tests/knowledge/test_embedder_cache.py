@@ -53,9 +53,28 @@ def test_near_duplicates_share_one_embedding_of_the_normalized_text() -> None:
 def test_normalize_query_keeps_what_matters() -> None:
     assert normalize_query("Ｗｈｅｒｅ　is my   parcel？？") == "Where is my parcel?"  # one closing mark stays
     assert normalize_query("I want to file a complaint.") == "I want to file a complaint."
-    assert normalize_query("亲，能便宜点吗～～😊") == "亲,能便宜点吗"
+    assert normalize_query("亲，能便宜点吗～～😊") == "能便宜点吗"
     assert normalize_query("$100 refund?") == "$100 refund?"  # currency signs stay
     assert normalize_query("order 2024 arrived?") == "order 2024 arrived?"  # short numbers (years, sizes) stay
     assert normalize_query("order 20241111123 arrived?") == "order 0 arrived?"
     assert normalize_query("？？？") == "???"  # nothing but punctuation: kept, not emptied
     assert normalize_query("") == ""
+
+
+def test_greetings_and_thanks_around_the_question_do_not_count() -> None:
+    hot = "我的快递怎么还没到?"
+    for variant in ("亲 我的快递怎么还没到？", "你好，在吗？请问我的快递怎么还没到？？ 急",
+                    "我的快递怎么还没到？，谢谢", "客服 我的快递怎么还没到啊？", "在吗？我的快递怎么还没到？"):
+        assert normalize_query(variant) == hot, variant
+    assert normalize_query("hi, can I cancel? thanks") == normalize_query("hello, can I cancel?") == "can I cancel?"
+    assert normalize_query("excuse me, where is my parcel please") == "where is my parcel"
+    # words that only look like greetings stay: 亲自 (in person), 客服电话 (the service line), "his", "thanks for..."
+    assert normalize_query("亲自签收可以吗") == "亲自签收可以吗"
+    assert normalize_query("客服电话多少") == "客服电话多少"
+    assert normalize_query("his order?") == "his order?"
+    assert normalize_query("thanks for nothing, I want a refund") == "thanks for nothing, I want a refund"
+    assert normalize_query("很急") == "很急"
+    # a message that is nothing but a greeting stays what it was
+    assert normalize_query("你好") == "你好"
+    assert normalize_query("在吗？") == "在吗?"
+    assert normalize_query("谢谢！") == "谢谢!"
