@@ -38,35 +38,39 @@ class LoadResult:
     wall_s: float
     errors: int
     rss_peak_mb: float = 0.0
+    error_kinds: dict[str, int] = field(default_factory=dict)  # HTTP status or httpx error name -> count
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | str]:
         lat = self.latencies_ms
-        return {"requests": len(lat) + self.errors, "errors": self.errors,
-                "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
-                "p99_ms": round(percentile(lat, 99), 1),
-                "rps": round(len(lat) / self.wall_s, 2) if self.wall_s else 0.0,
-                "rss_peak_mb": round(self.rss_peak_mb, 1)}
+        figures: dict[str, float | str] = {
+            "requests": len(lat) + self.errors, "errors": self.errors,
+            "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
+            "p99_ms": round(percentile(lat, 99), 1),
+            "rps": round(len(lat) / self.wall_s, 2) if self.wall_s else 0.0,
+            "rss_peak_mb": round(self.rss_peak_mb, 1)}
+        if self.error_kinds:  # what went wrong, so a run's errors can be told apart afterwards
+            figures["error_kinds"] = ", ".join(f"{k} x{n}" for k, n in sorted(self.error_kinds.items()))
+        return figures
 
 
-async def _drive(url: str, queries: Sequence[Query], concurrency: int) -> tuple[list[float], float, int]:
+async def _drive(url: str, queries: Sequence[Query], concurrency: int) -> tuple[list[float], float, dict[str, int]]:
     latencies: list[float] = []
-    errors = 0
+    errors: dict[str, int] = {}
     pending = iter(queries)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
         for query in pending:  # the workers share one iterator: each request goes out once
             started = time.perf_counter()
             try:
                 response = await client.post(url, json=query.body())
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
+                kind = "" if response.status_code == 200 else str(response.status_code)
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
+            if not kind:
                 latencies.append((time.perf_counter() - started) * 1000)
             else:
-                errors += 1
+                errors[kind] = errors.get(kind, 0) + 1
 
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         started = time.perf_counter()
@@ -84,7 +88,7 @@ def run_load(url: str, queries: Sequence[Query], concurrency: int, *, warmup: Se
         sampler.start()
     latencies, wall, errors = asyncio.run(_drive(url, queries, concurrency))
     peak = sampler.stop() if sampler else 0.0
-    return LoadResult(concurrency, latencies, wall, errors, peak)
+    return LoadResult(concurrency, latencies, wall, sum(errors.values()), peak, errors)
 
 
 def rss_mb(pid: int) -> float:

@@ -9,7 +9,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from bench import kb
 from bench.indexing import index_draftdesk, index_naive
-from bench.load import Server, percentile, run_load
+from bench.load import Server, free_port, percentile, run_load
 from bench.report import REQUIRED, derive, markdown
 from tests.fakes import HashingEmbedder
 
@@ -40,6 +40,16 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 99) == 99.0
     assert percentile([7.0], 99) == 7.0
     assert percentile([], 50) == 0.0
+
+
+def test_failed_requests_are_counted_by_kind(bases: list[kb.Entry]) -> None:
+    queries = kb.distinct_queries(3, bases=bases)
+    with Server("bench.fake_llm:create_app", {"BENCH_LLM_DELAY_MS": "0"}) as fake:
+        missing = run_load(f"{fake.base}/no-such-route", queries, 2).summary()
+    refused = run_load(f"http://127.0.0.1:{free_port()}/v1/drafts", queries[:2], 2).summary()
+
+    assert (missing["errors"], missing["requests"], missing["error_kinds"]) == (3, 3, "404 x3")
+    assert (refused["errors"], refused["error_kinds"]) == (2, "ConnectError x2")
 
 
 def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entry]) -> None:
