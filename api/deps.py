@@ -15,7 +15,8 @@ from drafting.keys import ApiKey
 from drafting.macros import Macros
 from drafting.service import DraftService
 from drafting.settings import Settings
-from drafting.shops import DEFAULT_SHOP, Shop
+from drafting.shop_ids import DEFAULT_SHOP
+from drafting.shops import Shop
 from drafting.wiring import Components
 from knowledge.announcements import Announcements
 from knowledge.service import KnowledgeBase

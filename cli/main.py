@@ -15,7 +15,7 @@ from cli.keys import app as keys_app
 from cli.keys import key_stores
 from drafting.models import DraftRequest
 from drafting.settings import Settings
-from drafting.shops import DEFAULT_SHOP, check_shop
+from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.models import KINDS, LOCALES, NAIVE_DATETIME, PLATFORMS, Scope

@@ -36,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from drafting.models import Draft, DraftRequest
-from drafting.shops import DEFAULT_SHOP
+from drafting.shop_ids import DEFAULT_SHOP
 from knowledge.grouping import Grouped
 
 Action = Literal["accepted", "edited", "rejected"]

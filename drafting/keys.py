@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from drafting.history import HistoryError, create_tables, database_errors
-from drafting.shops import DEFAULT_SHOP, InvalidShopError, check_shop
+from drafting.shop_ids import DEFAULT_SHOP, InvalidShopError, check_shop
 
 KeyRole = Literal["agent", "knowledge_owner", "qa", "admin"]
 KEY_ROLES: tuple[str, ...] = get_args(KeyRole)

@@ -6,39 +6,17 @@ name, so a single-shop installation reads the store it always had; another shop 
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from drafting.kbversion import KbVersion
 from drafting.service import DraftService
+from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from knowledge.announcements import Announcements
 from knowledge.service import KnowledgeBase
 from knowledge.store import VectorStore
 from knowledge.versions import KnowledgeVersions
-
-DEFAULT_SHOP = "default"
-# Chroma collection names allow [A-Za-z0-9._-] and must start and end with a letter or digit.
-_SHOP_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38}[A-Za-z0-9])?")
-
-
-class InvalidShopError(ValueError):
-    """A shop id that cannot name a shop."""
-
-
-def check_shop(shop: str) -> str:
-    """`shop`, stripped, if it is a valid shop id: 1-40 ASCII letters, digits, '-' or '_', starting and ending
-    with a letter or digit."""
-    shop = shop.strip()
-    if not _SHOP_ID.fullmatch(shop):
-        raise InvalidShopError(f"shop {shop!r}: use 1-40 ASCII letters, digits, '-' or '_', starting and ending "
-                               "with a letter or digit")
-    return shop
-
-
-def collection_name(collection: str, shop: str) -> str:
-    return collection if shop == DEFAULT_SHOP else f"{collection}--{shop}"
 
 
 @dataclass(frozen=True)

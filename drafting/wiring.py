@@ -19,7 +19,8 @@ from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
 from drafting.service import DraftService
 from drafting.settings import Settings
-from drafting.shops import Shop, Shops, collection_name
+from drafting.shop_ids import collection_name
+from drafting.shops import Shop, Shops
 from drafting.situations import load_situations
 from knowledge.announcements import Announcements
 from knowledge.embedders import Embedder, load_embedder
