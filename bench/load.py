@@ -36,9 +36,12 @@ class LoadResult:
     concurrency: int
     latencies_ms: list[float]
     wall_s: float
-    errors: int
+    error_kinds: dict[str, int]  # failed requests: HTTP status or httpx error name -> count
     rss_peak_mb: float = 0.0
-    error_kinds: dict[str, int] = field(default_factory=dict)  # HTTP status or httpx error name -> count
+
+    @property
+    def errors(self) -> int:
+        return sum(self.error_kinds.values())
 
     def summary(self) -> dict[str, float | str]:
         lat = self.latencies_ms
@@ -88,7 +91,7 @@ def run_load(url: str, queries: Sequence[Query], concurrency: int, *, warmup: Se
         sampler.start()
     latencies, wall, errors = asyncio.run(_drive(url, queries, concurrency))
     peak = sampler.stop() if sampler else 0.0
-    return LoadResult(concurrency, latencies, wall, sum(errors.values()), peak, errors)
+    return LoadResult(concurrency, latencies, wall, errors, peak)
 
 
 def rss_mb(pid: int) -> float:
