@@ -115,6 +115,80 @@ def test_an_update_interrupted_half_way_is_redone_and_drops_removed_facets(tmp_p
     assert_complete(store, new)  # no stale example facet carries the old entry
 
 
+def _without_side_fingerprints(store: ChromaStore, failing: str) -> None:
+    """The side collection's `failing` call ("upsert" or "delete") dies, as a process killed at that point."""
+    def die(**kwargs: Any) -> Any:
+        raise ConnectionError("killed at the side fingerprints")
+
+    store._fp = _Proxy(store._fp, **{failing: die})
+
+
+def _restore(store: ChromaStore) -> None:
+    store._fp = store._fp._target  # type: ignore[attr-defined]
+
+
+def test_a_crash_after_the_anchors_keeps_what_was_written_and_redoes_nothing(tmp_path: Path) -> None:
+    store = chroma(tmp_path / "chroma", batch=4)
+    kb = entries(6)
+    embedder = HashingEmbedder()
+    _without_side_fingerprints(store, "upsert")
+    with pytest.raises(StoreUnavailableError, match="killed at the side"):
+        Indexer(embedder, store).index(kb)
+    _restore(store)
+    assert store._fp.get(include=[])["ids"] == []  # the anchors were written, their side fingerprints not
+    assert_complete(store, kb)  # the fingerprints are read from the anchors instead
+    first = embedder.embedded
+
+    report = Indexer(embedder, store).index(kb)
+
+    assert (report.unchanged, report.embedded, embedder.embedded) == (6, 0, first)
+
+
+def test_an_update_interrupted_before_its_side_fingerprint_is_not_taken_for_the_old_version(tmp_path: Path) -> None:
+    """v1 is indexed, v2's anchors are written and the process dies before v2's side fingerprints: the source then
+    goes back to v1, which must be rewritten, not passed as unchanged against v1's stale side fingerprint."""
+    store = chroma(tmp_path / "chroma")
+    v1, v2 = entries(3), entries(3, version="v2")
+    Indexer(HashingEmbedder(), store).index(v1)
+    _without_side_fingerprints(store, "upsert")
+    with pytest.raises(StoreUnavailableError):
+        Indexer(HashingEmbedder(), store).index(v2)
+    _restore(store)
+
+    report = Indexer(HashingEmbedder(), store).index(v1)
+
+    assert (report.updated, report.unchanged) == (3, 0)
+    assert_complete(store, v1)
+
+
+def test_a_deletion_interrupted_after_the_side_fingerprints_is_finished_on_rerun(tmp_path: Path) -> None:
+    store = chroma(tmp_path / "chroma")
+    kb = entries(5)
+    Indexer(HashingEmbedder(), store).index(kb)
+    col = store._col
+    store._col = _Proxy(col, delete=lambda **kw: (_ for _ in ()).throw(ConnectionError("killed mid-delete")))
+    with pytest.raises(StoreUnavailableError):
+        Indexer(HashingEmbedder(), store).index(kb[:3], prune_sources=["test"])
+    store._col = col
+    assert store.fingerprints([e.key for e in kb]) == {e.key: (e.content_hash(), e.text_hash()) for e in kb}
+
+    report = Indexer(HashingEmbedder(), store).index(kb[:3], prune_sources=["test"])
+
+    assert (report.deleted, report.unchanged) == (2, 3)
+    assert_complete(store, kb[:3])
+
+
+def test_a_store_written_before_side_fingerprints_reads_them_from_its_anchors(tmp_path: Path) -> None:
+    store = chroma(tmp_path / "chroma")
+    kb = entries(4)
+    Indexer(HashingEmbedder(), store).index(kb)
+    store._fp.delete(ids=[e.key for e in kb])  # as an older version left it: no side collection records
+
+    report = Indexer(HashingEmbedder(), store).index(kb)
+
+    assert (report.unchanged, report.embedded) == (4, 0)
+
+
 def test_indexing_while_drafting_never_shows_a_lost_or_half_written_entry(tmp_path: Path) -> None:
     store = chroma(tmp_path / "chroma", batch=5)
     embedder = HashingEmbedder()
