@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from drafting import policy
 from drafting.llm.base import UpstreamError
 from drafting.llm.registry import ConfigError
 from drafting.models import Compliance, DraftRequest
@@ -421,3 +425,36 @@ def test_sample_reply_templates_and_holding_replies_are_compliant() -> None:
             for order, to in ((Order(), None), (Order(id="TB20260601"), "supervisor")):
                 holding = render(f"holding.{locale}", order=order, handoff_to=to, calendar_notice=None)
                 assert CHECKER.check(holding, platform, locale, order.facts()).passed, (locale, platform)
+
+
+def _example_texts() -> list[tuple[str, str]]:
+    """(text, buyer) of every example of every rule, passing and failing."""
+    out = []
+    for spec in load_rules().rules:
+        for examples in (spec.examples.passing, spec.examples.failing):
+            for items in examples.values():
+                out += [(e, "") if isinstance(e, str) else (e.text, e.buyer) for e in items]
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picked=st.lists(st.sampled_from(_example_texts()), min_size=1, max_size=3),
+       noise=st.text(alphabet="的了快递 abcWhatsApp微信:/.@0123456789", max_size=12))
+def test_the_one_scan_shortcut_finds_exactly_what_the_matchers_find(picked: list[tuple[str, str]],
+                                                                    noise: str) -> None:
+    """A rule whose matchers, joined into one pattern, match nowhere is skipped; where they match anything, every
+    matcher runs as before. With or without the shortcut, every rule finds the same spans."""
+    text = noise.join(t for t, _ in picked)
+    folded, buyer = policy._fold(text), policy._key(policy._fold(" ".join(b for _, b in picked)))
+    for rule in PolicyChecker(load_rules())._rules:
+        assert rule.find(folded, buyer) == dataclasses.replace(rule, any_match=None).find(folded, buyer)
+
+
+def test_the_shortcut_is_not_built_where_joining_patterns_would_change_them() -> None:
+    assert policy._alternation([r"(\d)\1", "x"]) is None  # a numbered back-reference would point elsewhere
+    assert policy._alternation([r"(?P<a>x)(?P=a)"]) is None
+    assert policy._alternation([r"(?P<a>x)", r"(?P<a>y)"]) is None  # one name twice: not a pattern
+    assert policy._alternation([]) is None
+    joined = policy._alternation(["wechat", r"微\s*信"])
+    assert joined is not None and joined.search("加我 WeChat") and not joined.search("微博")
+    assert all(r.any_match is not None for r in PolicyChecker(load_rules())._rules)  # every shipped rule has it
