@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
 import pytest
 
+from knowledge.embedders import Embedder
+from knowledge.embedders.base import Vectors
 from knowledge.indexing import Indexer
+from knowledge.loaders import load_path
 from knowledge.models import Entry
 from knowledge.service import KnowledgeBase
 from knowledge.store import ChromaStore
+from tests.conftest import SAMPLE_KB
 
 CST = timezone(timedelta(hours=8))  # China Standard Time: the shop's clock
 
@@ -75,3 +80,13 @@ def bilingual_entries() -> list[Entry]:
 @pytest.fixture
 def kb(store: ChromaStore, indexer: Indexer) -> KnowledgeBase:
     return KnowledgeBase(store, indexer)
+
+
+def sample_question_scores(embedder: Embedder) -> Vectors:
+    """Every example question of the sample KB (rows) against every entry (columns), an entry scored by its best
+    facet (its heading as a query, its text as a passage), as the store scores it."""
+    entries = load_path(SAMPLE_KB)
+    passages = embedder.embed_passages([e.embedding_text() for e in entries])
+    heads = embedder.embed_queries([e.heading for e in entries])
+    asked = embedder.embed_queries([x for e in entries for x in e.examples])
+    return np.maximum(asked @ passages.T, asked @ heads.T)

