@@ -8,14 +8,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from knowledge.embedders import Embedder
+from knowledge.embedders import Embedder, load_embedder
 from knowledge.embedders.base import Vectors
+from knowledge.embedders.registry import TORCH_E5
 from knowledge.indexing import Indexer
 from knowledge.loaders import load_path
 from knowledge.models import Entry
 from knowledge.service import KnowledgeBase
 from knowledge.store import ChromaStore
-from tests.conftest import SAMPLE_KB
+from tests.conftest import MODEL_CACHE, SAMPLE_KB
 
 CST = timezone(timedelta(hours=8))  # China Standard Time: the shop's clock
 
@@ -90,3 +91,23 @@ def sample_question_scores(embedder: Embedder) -> Vectors:
     heads = embedder.embed_queries([e.heading for e in entries])
     asked = embedder.embed_queries([x for e in entries for x in e.examples])
     return np.maximum(asked @ passages.T, asked @ heads.T)
+
+
+# Texts every runtime of the default model is checked on against the reference, two of them past its 512 tokens.
+E5_TEXTS = [
+    "我的快递怎么还没到？物流一直不更新。", "亲 能便宜点吗", "发票怎么开",
+    "Where is my parcel? It still hasn't arrived.", "can i return it if it doesn't fit",
+    "本店所有商品支持七天无理由退货，退货运费由买家承担，质量问题除外。" * 40,
+    "Returns are accepted within seven days; the buyer pays for return shipping unless the item is faulty. " * 30,
+]
+
+
+@pytest.fixture(scope="session")
+def reference() -> Embedder:
+    """The default model on sentence-transformers (torch): what its other runtimes are tested against."""
+    return load_embedder(TORCH_E5, MODEL_CACHE)
+
+
+@pytest.fixture(scope="session")
+def reference_sample_scores(reference: Embedder) -> Vectors:
+    return sample_question_scores(reference)

