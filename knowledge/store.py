@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -33,6 +33,7 @@ _FACETS_PER_HIT = 8  # an entry may match through several facets; fetch enough r
 _SCAN = 64
 _SCAN_CHUNK = 16  # metadata read per step: most queries find their k entries in the first step
 _FEW_KINDS = ("policy", "announcement", "template")  # FAQs are the bulk of a knowledge base; these are few
+_T = TypeVar("_T")
 _FINGERPRINTS = ".fp"  # the side collection's suffix: shop ids, which name collections too, never hold a '.'
 
 
@@ -139,28 +140,26 @@ class ChromaStore:
         changed and is rewritten on the next run; it never passes for complete."""
         self._recent.clear()
         keys = [item.entry.key for item in items]
-        for start in range(0, len(keys), self._batch):
-            self._call(self._fp.delete, ids=keys[start:start + self._batch])
+        for chunk in self._chunks(keys):
+            self._call(self._fp.delete, ids=chunk)
         rows = [(item, facet, vec) for item in items for facet, vec in sorted(item.vectors.items())]
         self._write([row for row in rows if row[1] != ANCHOR])
         current = {_record_id(item.entry.key, facet) for item, facet, _ in rows}
-        for start in range(0, len(keys), self._batch):
-            got = self._call(self._col.get, where={"key": {"$in": keys[start:start + self._batch]}}, include=[])
+        for chunk in self._chunks(keys):
+            got = self._call(self._col.get, where={"key": {"$in": chunk}}, include=[])
             stale = [i for i in got["ids"] if i not in current]
             if stale:
                 self._call(self._col.delete, ids=stale)
         self._write([row for row in rows if row[1] == ANCHOR])
-        for start in range(0, len(items), self._batch):
-            chunk = items[start:start + self._batch]
+        for part in self._chunks(items):
             self._call(
-                self._fp.upsert, ids=[item.entry.key for item in chunk],
-                embeddings=np.ones((len(chunk), 1), dtype=np.float32),  # chroma wants a vector; nothing queries it
-                metadatas=[{"content_hash": item.content_hash, "text_hash": item.text_hash} for item in chunk],
+                self._fp.upsert, ids=[item.entry.key for item in part],
+                embeddings=np.ones((len(part), 1), dtype=np.float32),  # chroma wants a vector; nothing queries it
+                metadatas=[{"content_hash": item.content_hash, "text_hash": item.text_hash} for item in part],
             )
 
     def _write(self, rows: Sequence[tuple[StoredEntry, str, builtins.list[float]]]) -> None:
-        for start in range(0, len(rows), self._batch):  # chroma caps the size of one write
-            chunk = rows[start:start + self._batch]
+        for chunk in self._chunks(rows):
             self._call(
                 self._col.upsert,
                 ids=[_record_id(item.entry.key, facet) for item, facet, _ in chunk],
@@ -173,19 +172,19 @@ class ChromaStore:
         """From the side collection; from the anchors for keys it lacks (an entry written by an older version, or
         interrupted after its anchor)."""
         found: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(keys), self._batch):
-            got = self._call(self._fp.get, ids=list(keys[start:start + self._batch]), include=["metadatas"])
+        for chunk in self._chunks(keys):
+            got = self._call(self._fp.get, ids=chunk, include=["metadatas"])
             found |= {k: (m["content_hash"], m["text_hash"]) for k, m in zip(got["ids"], got["metadatas"], strict=True)}
         rest = [k for k in keys if k not in found]
-        for start in range(0, len(rest), self._batch):
-            got = self._anchors(rest[start:start + self._batch], ["metadatas"])
+        for chunk in self._chunks(rest):
+            got = self._anchors(chunk, ["metadatas"])
             found |= {m["key"]: (m["content_hash"], m["text_hash"]) for m in got["metadatas"]}
         return found
 
     def vectors(self, keys: Sequence[str]) -> builtins.list[tuple[str, str, builtins.list[float]]]:
         found: list[tuple[str, str, list[float]]] = []
-        for start in range(0, len(keys), self._batch):
-            got = self._call(self._col.get, where={"key": {"$in": list(keys[start:start + self._batch])}},
+        for chunk in self._chunks(keys):
+            got = self._call(self._col.get, where={"key": {"$in": chunk}},
                              include=["metadatas", "documents", "embeddings"])
             for meta, doc, vec in zip(got["metadatas"], got["documents"], got["embeddings"], strict=True):
                 found.append((meta["facet"], doc, [float(x) for x in vec]))
@@ -221,9 +220,9 @@ class ChromaStore:
     def delete(self, keys: Sequence[str]) -> None:
         """Side fingerprints first: an entry whose deletion is interrupted is then found by its anchor."""
         self._recent.clear()
-        for start in range(0, len(keys), self._batch):
-            self._call(self._fp.delete, ids=list(keys[start:start + self._batch]))
-            self._call(self._col.delete, where={"key": {"$in": list(keys[start:start + self._batch])}})
+        for chunk in self._chunks(keys):
+            self._call(self._fp.delete, ids=chunk)
+            self._call(self._col.delete, where={"key": {"$in": chunk}})
 
     def query(self, vector: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit]:
         """Top-k entries, each scored by its best facet."""
@@ -283,6 +282,11 @@ class ChromaStore:
         """Entries, not records: one anchor record each (ids only; /readyz calls this)."""
         got = self._call(self._col.get, where={"facet": ANCHOR}, include=[])
         return len(got["ids"])
+
+    def _chunks(self, items: Sequence[_T]) -> Iterator[builtins.list[_T]]:
+        """`items` in lists of at most `batch`: chroma caps the size of one call."""
+        for start in range(0, len(items), self._batch):
+            yield list(items[start:start + self._batch])
 
     def _anchors(self, keys: Sequence[str], include: builtins.list[str]) -> Any:
         if not keys:
