@@ -43,7 +43,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.components = build_components(settings, embedder=embedder, clock=clock)
         yield
-        app.state.components.history.close()
+        app.state.components.close()
 
     app = FastAPI(
         title="draftdesk",

@@ -44,6 +44,10 @@ class Components:
     keys: KeyStore
     audit: AuditLog
 
+    def close(self) -> None:
+        """The database connections (drafts, keys and audit share one engine)."""
+        self.history.close()
+
 
 def _now() -> datetime:
     return datetime.now(UTC)

@@ -4,6 +4,7 @@ cores."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,7 +20,9 @@ class BatchingEmbedder:
     def __init__(self, inner: Embedder, *, max_texts: int = 64) -> None:
         self._inner = inner
         self._max_texts = max_texts
-        self.grouped: Grouped[Sequence[str], Vectors] = Grouped(self._pass, limit=max_texts, size=len)
+        # a function of `inner`, not a bound method: no reference cycle, so the model's memory goes when this does
+        self.grouped: Grouped[Sequence[str], Vectors] = Grouped(functools.partial(_pass, inner), limit=max_texts,
+                                                                size=len)
 
     @property
     def model_id(self) -> str:
@@ -39,10 +42,11 @@ class BatchingEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         return self._inner.embed_passages(texts)
 
-    def _pass(self, asks: list[Sequence[str]]) -> list[Vectors]:
-        vectors = self._inner.embed_queries([t for texts in asks for t in texts])
-        out, start = [], 0
-        for texts in asks:
-            out.append(vectors[start:start + len(texts)])
-            start += len(texts)
-        return out
+
+def _pass(inner: Embedder, asks: list[Sequence[str]]) -> list[Vectors]:
+    vectors = inner.embed_queries([t for texts in asks for t in texts])
+    out, start = [], 0
+    for texts in asks:
+        out.append(vectors[start:start + len(texts)])
+        start += len(texts)
+    return out
