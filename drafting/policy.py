@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from drafting.authority import Authority, Limits, load_authority
 from drafting.models import Compliance, DraftRequest, Role, Violation
+from drafting.prefilter import Screen
 from drafting.rulefile import RuleFileError, load_rule_file, require_unique
 from knowledge.models import Locale
 
@@ -137,7 +138,7 @@ class _Rule:
     platforms: frozenset[str]
     locales: frozenset[str]
     matchers: tuple[re.Pattern[str], ...]
-    any_match: re.Pattern[str] | None  # all matchers as one alternation: no match anywhere, nothing to find
+    screen: Screen | None  # which matchers can match a draft, told without running them all
     allowed: tuple[re.Pattern[str], ...]
     message: Mapping[str, str]
     mask: bool
@@ -151,10 +152,10 @@ class _Rule:
             sources = [p for items in spec.patterns.values() for p in items]
         else:
             sources = [_phrase_pattern(p) for items in spec.phrases.values() for p in items if p.strip()]
+        screen = Screen(sources, re.I)
         return cls(
             id=spec.id, platforms=frozenset(PLATFORMS if spec.platforms == "any" else spec.platforms),
-            locales=frozenset(spec.locales), matchers=tuple(re.compile(s, re.I) for s in sources),
-            any_match=_alternation(sources),
+            locales=frozenset(spec.locales), matchers=screen.patterns, screen=screen,
             allowed=tuple(re.compile(p, re.I) for items in spec.allow.values() for p in items),
             message={str(k): v for k, v in spec.message.items()}, mask=spec.mask, echo_only=spec.echo_only,
             unless_order_has=tuple(spec.unless_order_has),
@@ -184,11 +185,12 @@ class _Rule:
 
     def find(self, folded: str, buyer_key: str) -> list[tuple[int, int]]:
         """Spans in `folded` (merged where they overlap), less the allowed ones and, if echo_only, non-echoes."""
-        if self.any_match is not None and self.any_match.search(folded) is None:
-            return []  # most drafts break most rules nowhere: one scan instead of one per matcher
+        matchers = self.screen.candidates(folded) if self.screen else self.matchers
+        if not matchers:
+            return []  # most drafts break most rules nowhere
         allowed = [m.span() for p in self.allowed for m in p.finditer(folded)]
         spans = []
-        for pattern in self.matchers:
+        for pattern in matchers:
             for match in pattern.finditer(folded):
                 span = match.span()
                 if span[0] == span[1] or any(_overlap(span, a) for a in allowed):
@@ -200,17 +202,6 @@ class _Rule:
                     span = echoed
                 spans.append(span)
         return _merged(spans)
-
-
-def _alternation(sources: list[str]) -> re.Pattern[str] | None:
-    """One pattern that matches somewhere exactly when one of `sources` does; None where joining them could change
-    what they mean (a numbered or named back-reference) or is not allowed (inline global flags)."""
-    if not sources or any(re.search(r"\\[1-9]|\(\?P=", s) for s in sources):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{s})" for s in sources), re.I)
-    except re.error:
-        return None
 
 
 class PolicyChecker:
