@@ -33,7 +33,7 @@ class Screen:
         """The patterns that may match in `text`; the others match nowhere in it."""
         if self._odd is not None and self._odd.search(text):  # a character `in` would not equate: scan them all
             return list(self.patterns)
-        rest = self._rest is not None and self._rest.search(text) is not None
+        rest = self._rest is None or self._rest.search(text) is not None  # None: they could not be joined, run each
         return [
             pattern for pattern, lits in zip(self.patterns, self._literals, strict=True)
             if (rest if lits is None else any(lit in text for lit in lits))

@@ -73,6 +73,12 @@ def test_case_variants_that_in_would_miss_keep_every_pattern() -> None:
     assert screen.candidates("nothing here") == []
 
 
+def test_patterns_without_literals_that_cannot_be_joined_always_run() -> None:
+    screen = Screen([r"(\d)\1", "wechat"], re.I)  # a back-reference: no literals, and no joined scan either
+    assert [p.pattern for p in screen.candidates("order 11")] == [r"(\d)\1"]
+    assert [p.pattern for p in screen.candidates("no repeats")] == [r"(\d)\1"]
+
+
 def test_a_plain_draft_rules_out_almost_every_matcher() -> None:
     """What makes the screen worth having: a polite draft leaves few of the shipped matchers to run."""
     rules = PolicyChecker(load_rules())._rules
