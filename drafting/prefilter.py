@@ -57,7 +57,10 @@ def required_literals(source: str, flags: int = 0) -> frozenset[str] | None:
     try:
         from re import _parser  # type: ignore[attr-defined]  # the stdlib's parser: the tree re.compile builds
 
-        _, required = _sequence(_parser.parse(source, flags))
+        parsed = _parser.parse(source, flags)
+        if parsed.state.flags & re.IGNORECASE and not flags & re.IGNORECASE:  # `(?i)` inside: the screen would not know
+            return None
+        _, required = _sequence(parsed)
     except Exception:  # a pattern or a Python version this reading does not know: no shortcut, never a wrong one
         return None
     return required if required and "" not in required else None

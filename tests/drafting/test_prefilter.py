@@ -73,6 +73,13 @@ def test_case_variants_that_in_would_miss_keep_every_pattern() -> None:
     assert screen.candidates("nothing here") == []
 
 
+def test_a_pattern_that_turns_on_ignore_case_itself_is_not_screened_by_literals() -> None:
+    assert required_literals(r"(?i)WeChat") is None
+    assert required_literals(r"(?i)WeChat", re.I) == {"WeChat"}
+    screen = Screen([r"(?i)WeChat"])
+    assert screen.candidates("WECHAT") == list(screen.patterns)
+
+
 def test_patterns_without_literals_that_cannot_be_joined_always_run() -> None:
     screen = Screen([r"(\d)\1", "wechat"], re.I)  # a back-reference: no literals, and no joined scan either
     assert [p.pattern for p in screen.candidates("order 11")] == [r"(\d)\1"]
