@@ -87,7 +87,7 @@ class Indexer:
     def _embed(self, entries: list[Entry], known: _Known) -> list[StoredEntry]:
         """Embed each distinct new text once (`known` grows across batches); every facet then has a vector."""
         for mode, texts in _missing(entries, known).items():
-            ordered = sorted(texts, key=len)  # similar lengths batch with less padding
+            ordered = sorted(texts, key=len)  # a stable order (a set has none); E5 runtimes re-sort by tokens
             embed = self._embedder.embed_queries if mode == "query" else self._embedder.embed_passages
             if ordered:
                 known.update({(mode, t): v.tolist() for t, v in zip(ordered, embed(ordered), strict=True)})
