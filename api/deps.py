@@ -1,4 +1,8 @@
-"""Dependencies: the objects built in the lifespan, as `Annotated` aliases for route signatures."""
+"""Dependencies: the objects built in the lifespan, as `Annotated` aliases for route signatures.
+
+They are coroutines: FastAPI runs a plain function dependency in its thread pool, a hop per dependency per request
+that costs more than the attribute read it does. The one that may block (a shop's first use builds it) hands that
+build to the pool."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.metrics import Metrics
 from drafting.calendar import ShopCalendar
@@ -22,49 +27,56 @@ from knowledge.announcements import Announcements
 from knowledge.service import KnowledgeBase
 
 
-def get_components(request: Request) -> Components:
+def _components(request: Request) -> Components:
     return cast(Components, request.app.state.components)
 
 
-def get_shop(request: Request) -> Shop:
+async def get_components(request: Request) -> Components:
+    return _components(request)
+
+
+async def get_shop(request: Request) -> Shop:
     """The caller's shop: its key's (`allow` checked the key first), the default shop when auth is off."""
     key: ApiKey | None = getattr(request.state, "api_key", None)
-    return get_components(request).shops.get(key.shop if key else DEFAULT_SHOP)
+    name = key.shop if key else DEFAULT_SHOP
+    shops = _components(request).shops
+    shop = shops.built(name)
+    return shop if shop is not None else await run_in_threadpool(shops.get, name)
 
 
-def get_drafts(request: Request) -> DraftService:
-    return get_shop(request).drafts
+async def get_drafts(shop: ShopDep) -> DraftService:
+    return shop.drafts
 
 
-def get_knowledge(request: Request) -> KnowledgeBase:
-    return get_shop(request).knowledge
+async def get_knowledge(shop: ShopDep) -> KnowledgeBase:
+    return shop.knowledge
 
 
-def get_announcements(request: Request) -> Announcements:
-    return get_shop(request).announcements
+async def get_announcements(shop: ShopDep) -> Announcements:
+    return shop.announcements
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
-    return get_components(request).clock
+async def get_clock(request: Request) -> Callable[[], datetime]:
+    return _components(request).clock
 
 
-def get_calendar(request: Request) -> ShopCalendar:
-    return get_components(request).calendar
+async def get_calendar(request: Request) -> ShopCalendar:
+    return _components(request).calendar
 
 
-def get_macros(request: Request) -> Macros:
-    return get_components(request).macros
+async def get_macros(request: Request) -> Macros:
+    return _components(request).macros
 
 
-def get_history(request: Request) -> DraftLog:
-    return get_components(request).history
+async def get_history(request: Request) -> DraftLog:
+    return _components(request).history
 
 
-def get_settings(request: Request) -> Settings:
-    return get_components(request).settings
+async def get_settings(request: Request) -> Settings:
+    return _components(request).settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return cast(Metrics, request.app.state.metrics)
 
 

@@ -38,6 +38,10 @@ class Shops:
         self._shops: dict[str, Shop] = {}
         self._lock = threading.Lock()
 
+    def built(self, name: str = DEFAULT_SHOP) -> Shop | None:
+        """The shop if it is built already, None if `get` would have to build it (which may block)."""
+        return self._shops.get(name)
+
     def get(self, name: str = DEFAULT_SHOP) -> Shop:
         shop = self._shops.get(name)
         if shop is not None:
