@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -142,6 +143,21 @@ def test_serve_refuses_a_public_interface_without_keys(monkeypatch: pytest.Monke
 
     assert result.exit_code == 2
     assert "refusing to listen on 0.0.0.0" in result.stderr
+
+
+def test_serve_keeps_idle_connections_longer_than_proxies_and_clients_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setenv("DRAFTDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options))
+    result = CliRunner().invoke(cli, ["serve", "--port", "8123"])
+
+    assert result.exit_code == 0, result.stderr
+    assert ran["host"] == "127.0.0.1" and ran["port"] == 8123
+    assert ran["timeout_keep_alive"] > 60  # uvicorn's default of 5 s races httpx's 5 s expiry under load
 
 
 def test_the_first_start_prints_one_admin_key(secured: Settings, capsys: pytest.CaptureFixture[str]) -> None:
