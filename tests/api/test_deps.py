@@ -58,3 +58,9 @@ def test_a_shops_first_use_is_built_once_and_then_only_looked_up() -> None:
     assert built == ["north"]
     assert shops.built("north") is shops.get("north")
     assert shops.built("south") is None and built == ["north"]
+
+
+def test_the_draft_route_is_a_coroutine(client: TestClient) -> None:
+    """A plain route would cost two pool trips a draft: the route, then FastAPI's check of its response."""
+    (route,) = [r for r in _routes(client.app.routes) if r.path == "/v1/drafts"]  # type: ignore[attr-defined]
+    assert inspect.iscoroutinefunction(route.endpoint)
