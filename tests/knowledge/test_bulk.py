@@ -1,6 +1,6 @@
-"""BulkEmbedder: many passages go to the bulk runtime, built once on first need (also under concurrent first calls);
-queries and a few passages go to the small one; an error building it reaches the caller and the next large call
-tries again."""
+"""BulkEmbedder: many passages go to the bulk runtime, built once on first need (also under concurrent first calls),
+and many queries once it is built; other queries and a few passages go to the small one; an error building it
+reaches the caller and the next large call tries again."""
 
 from __future__ import annotations
 
@@ -52,6 +52,19 @@ def test_many_passages_go_to_the_bulk_runtime_built_once() -> None:
 
     assert len(factory.built) == 1 and factory.built[0].calls == [5, 10] and small.calls == []
     np.testing.assert_array_equal(passages, small.embed_passages(texts))  # same space, same vectors here
+
+
+def test_many_queries_go_to_the_bulk_runtime_once_passages_built_it() -> None:
+    small, factory = HashingEmbedder(), Factory()
+    embedder = BulkEmbedder(small, factory, few=4)
+    questions = [f"问题 {n}" for n in range(5)]
+
+    embedder.embed_queries(questions)  # nothing built it yet: the small runtime, and bulk stays unbuilt
+    embedder.embed_passages(questions)
+    embedder.embed_queries(questions)  # an index's questions, after its passages
+    embedder.embed_queries(questions[:4])  # a few: still the small one
+
+    assert small.calls == [5, 4] and factory.built[0].calls == [5, 5]
 
 
 def test_concurrent_first_large_calls_build_it_once() -> None:
