@@ -1,8 +1,9 @@
 """Recent reads of the store, remembered a moment: in a surge of near-identical messages the same vector is searched
-again and again, and every draft asks for the live announcements. What is kept does not depend on the filter or the
-time (the store applies both to it per call), so only a change to the records can make it wrong: the store forgets
-everything on its own writes, and `ttl_s` bounds how long a write by another process (a second worker, the CLI)
-goes unseen."""
+again and again, every draft asks for the live announcements, and drafts on related questions read the same records
+(two in three of the records a draft reads were read in the two seconds before, with 8 clients on 10,000 entries).
+What is kept does not depend on the filter or the time (the store applies both to it per call), so only a change to
+the records can make it wrong: the store forgets everything on its own writes, and `ttl_s` bounds how long a write by
+another process (a second worker, the CLI) goes unseen."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class RecentReads:
 
     def __init__(self, ttl_s: float = 2.0, size: int = 512,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._ttl_s, self._size = ttl_s, size
+        self.ttl_s, self._size = ttl_s, size
         self.now = monotonic
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -46,7 +47,7 @@ class RecentReads:
             item = self._items.get(key)
             if item is None:
                 return None
-            if self.now() - item[0] >= self._ttl_s:
+            if self.now() - item[0] >= self.ttl_s:
                 del self._items[key]
                 return None
             self._items.move_to_end(key)
@@ -54,7 +55,7 @@ class RecentReads:
 
     def put(self, key: Hashable, value: Any, since: float) -> None:
         """`since`: when it was read (`now()` then), kept when more is read into it later."""
-        if self._ttl_s <= 0:
+        if self.ttl_s <= 0:
             return
         with self._lock:
             self._items[key] = (since, value)

@@ -8,6 +8,7 @@ re-index reads 10,000 fingerprints in a fifth of the time it takes to read the a
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ _FACETS_PER_HIT = 8  # an entry may match through several facets; fetch enough r
 # nearest _SCAN records and filters them here, and leaves it to chroma only when too few of them pass.
 _SCAN = 64
 _SCAN_CHUNK = 16  # metadata read per step: most queries find their k entries in the first step
+_RECORDS = 8192  # records whose metadata is remembered (for `RecentReads.ttl_s`, as the searches are)
 _FEW_KINDS = ("policy", "announcement", "template")  # FAQs are the bulk of a knowledge base; these are few
 _T = TypeVar("_T")
 _FINGERPRINTS = ".fp"  # the side collection's suffix: shop ids, which name collections too, never hold a '.'
@@ -114,6 +116,7 @@ class ChromaStore:
                  recent: RecentReads | None = None) -> None:
         self._batch = batch  # records per call; chroma caps the size of one write
         self._recent = recent if recent is not None else RecentReads()
+        self._records = RecentReads(self._recent.ttl_s, _RECORDS, self._recent.now)  # record id -> its metadata
         try:
             self._col = client.get_or_create_collection(
                 collection,
@@ -138,7 +141,7 @@ class ChromaStore:
         (e.g. a removed example), write its anchor, then its side fingerprint. The anchor holds the fingerprint
         too, and the side one is only read where it exists, so an entry interrupted half-way still looks new or
         changed and is rewritten on the next run; it never passes for complete."""
-        self._recent.clear()
+        self._forget()
         keys = [item.entry.key for item in items]
         for chunk in self._chunks(keys):
             self._call(self._fp.delete, ids=chunk)
@@ -219,7 +222,7 @@ class ChromaStore:
 
     def delete(self, keys: Sequence[str]) -> None:
         """Side fingerprints first: an entry whose deletion is interrupted is then found by its anchor."""
-        self._recent.clear()
+        self._forget()
         for chunk in self._chunks(keys):
             self._call(self._fp.delete, ids=chunk)
             self._call(self._col.delete, where={"key": {"$in": chunk}})
@@ -272,11 +275,27 @@ class ChromaStore:
         return list(best.values()) if len(nearest.ids) < _SCAN else None
 
     def _read(self, nearest: Nearest) -> Nearest:
-        """The metadata of the next `_SCAN_CHUNK` records (None for one deleted since the search)."""
+        """The metadata of the next `_SCAN_CHUNK` records (None for one deleted since the search); chroma reads only
+        those not read recently."""
         chunk = nearest.ids[len(nearest.metas):len(nearest.metas) + _SCAN_CHUNK]
-        got = self._call(self._col.get, ids=list(chunk), include=["metadatas"])
-        metas = dict(zip(got["ids"], got["metadatas"], strict=True))
+        metas: dict[str, Any] = {}
+        for record in chunk:
+            recent = self._records.get(record)
+            if recent is not None:
+                metas[record] = recent[1]
+        missing = [record for record in chunk if record not in metas]
+        if missing:
+            since = self._records.now()
+            got = self._call(self._col.get, ids=missing, include=["metadatas"])
+            for record, meta in zip(got["ids"], got["metadatas"], strict=True):
+                metas[record] = meta
+                self._records.put(record, meta, since)
         return replace(nearest, metas=nearest.metas + tuple(metas.get(i) for i in chunk))
+
+    def _forget(self) -> None:
+        """After a write of ours: nothing read before it is used again."""
+        self._recent.clear()
+        self._records.clear()
 
     def count(self) -> int:
         """Entries, not records: one anchor record each (ids only; /readyz calls this)."""
@@ -322,7 +341,13 @@ def _metadata(item: StoredEntry, facet: str) -> dict[str, Any]:
 
 
 def _entry(meta: dict[str, Any]) -> Entry:
-    return Entry.model_validate(json.loads(meta["entry"]))
+    return _parsed(meta["entry"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(entry_json: str) -> Entry:
+    """Entries are immutable, and the same text always parses to the same one: a draft reads four or more."""
+    return Entry.model_validate(json.loads(entry_json))
 
 
 def _narrow_clause(flt: EntryFilter) -> dict[str, Any] | None:

@@ -296,6 +296,39 @@ def test_keys_by_a_narrow_clause_apply_the_whole_filter(indexer: Indexer, store:
     assert _keys(store, entry_id="notice", locale="en") == ["notice@en"]
 
 
+def test_records_read_recently_are_read_again_only_after_a_write_of_ours_or_the_ttl(
+        deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id,
+                        recent=RecentReads(ttl_s=2.0, monotonic=lambda: clock[0]))
+    other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
+    Indexer(fake_embedder, store).index([make_entry(), make_entry(id="ret-001", question="退货 怎么 办",
+                                                                  answer="七天无理由退货。")])
+    read: list[list[str]] = []
+    get = store._col.get
+
+    def counted(**kwargs: Any) -> Any:
+        read.append(list(kwargs.get("ids") or []))
+        return get(**kwargs)
+
+    monkeypatch.setattr(store._col, "get", counted)
+
+    def answer(message: str) -> str:
+        hits = store.query(fake_embedder.embed_queries([message])[0], 2, EntryFilter(locale="zh"))
+        return next(h.entry.answer for h in hits if h.entry.id == "ship-001")
+
+    first = answer("快递 延迟")
+    assert len(read) == 1 and len(read[0]) >= 4  # every record of both entries
+    assert answer("快递 还没到 延迟") == first and len(read) == 1  # another search, the same records: not read again
+    Indexer(fake_embedder, other).index([make_entry(answer="今天发出。")])
+    assert answer("快递 什么时候 到") == first  # another process's change is seen ...
+    clock[0] = 2.0
+    assert answer("快递 到 哪 了") == "今天发出。" and len(read) == 2  # ... once what was read is older than the ttl
+    Indexer(fake_embedder, store).index([make_entry(answer="明天发出。")])
+    assert answer("快递 延迟 了 吗") == "明天发出。"  # its own write forgets at once
+
+
 def test_remembered_reads_see_own_writes_the_time_and_others_writes_after_the_ttl(
         deployment: Deployment, collection: str, fake_embedder: HashingEmbedder) -> None:
     clock = [0.0]
