@@ -21,7 +21,7 @@ import numpy as np
 from knowledge.embedders.base import Vectors
 from knowledge.errors import EmbedderMismatchError, KnowledgeError, StoreUnavailableError
 from knowledge.models import Entry
-from knowledge.nearest import Nearest, RecentReads
+from knowledge.nearest import Meta, Nearest, RecentReads
 
 NO_START = 0.0
 NO_END = 4_102_444_800.0  # 2100-01-01: an entry without valid_until never expires before this
@@ -275,22 +275,26 @@ class ChromaStore:
         return list(best.values()) if len(nearest.ids) < _SCAN else None
 
     def _read(self, nearest: Nearest) -> Nearest:
-        """The metadata of the next `_SCAN_CHUNK` records (None for one deleted since the search); chroma reads only
-        those not read recently."""
-        chunk = nearest.ids[len(nearest.metas):len(nearest.metas) + _SCAN_CHUNK]
-        metas: dict[str, Any] = {}
-        for record in chunk:
+        """The metadata of the next records: as many as were read recently, in order, or else the next `_SCAN_CHUNK`
+        (None for one deleted since the search), of which chroma reads only those not read recently."""
+        start = len(nearest.metas)
+        metas: list[Meta | None] = []
+        for record in nearest.ids[start:]:
             recent = self._records.get(record)
-            if recent is not None:
-                metas[record] = recent[1]
-        missing = [record for record in chunk if record not in metas]
-        if missing:
+            if recent is None:
+                break
+            metas.append(recent[1])
+        if not metas:
+            chunk = nearest.ids[start:start + _SCAN_CHUNK]
+            found = {r: hit[1] for r in chunk if (hit := self._records.get(r)) is not None}
+            missing = [r for r in chunk if r not in found]
             since = self._records.now()
             got = self._call(self._col.get, ids=missing, include=["metadatas"])
             for record, meta in zip(got["ids"], got["metadatas"], strict=True):
-                metas[record] = meta
+                found[record] = meta
                 self._records.put(record, meta, since)
-        return replace(nearest, metas=nearest.metas + tuple(metas.get(i) for i in chunk))
+            metas = [found.get(r) for r in chunk]
+        return replace(nearest, metas=nearest.metas + tuple(metas))
 
     def _forget(self) -> None:
         """After a write of ours: nothing read before it is used again."""
