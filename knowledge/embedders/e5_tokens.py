@@ -18,6 +18,8 @@ MAX_TOKENS = 512  # the folder's max_seq_length: sentence-transformers cuts the 
 QUERY, PASSAGE = "query: ", "passage: "
 Tokens = npt.NDArray[np.int64]
 Forward = Callable[[Tokens, Tokens], npt.NDArray[Any]]  # (input ids, attention mask) -> unit vectors
+# What one more pass costs, in tokens of padding: on two cores ONNX Runtime takes ~4 ms a call and ~0.28 ms a token
+CALL_TOKENS = 13
 
 
 class E5Tokens:
@@ -32,14 +34,16 @@ class E5Tokens:
         self._tokenizer.no_padding()
         self._pad = self._tokenizer.token_to_id("<pad>") or 0  # masked out: any id would do
 
-    def embed(self, texts: Sequence[str], prefix: str, forward: Forward, *, batch: int, dimension: int) -> Vectors:
-        """`forward` over `batch` texts at a time, shortest first; the vectors come back in the callers' order."""
+    def embed(self, texts: Sequence[str], prefix: str, forward: Forward, *, batch: int, dimension: int,
+              call_tokens: int = CALL_TOKENS) -> Vectors:
+        """`forward` over at most `batch` texts at a time, shortest first, cut where padding would cost more than
+        another call (`groups`); the vectors come back in the callers' order."""
         out = np.zeros((len(texts), dimension), dtype=np.float32)
         try:
             ids = [e.ids for e in self._tokenizer.encode_batch([(prefix + t).strip() for t in texts])]
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-            for start in range(0, len(order), batch):
-                part = order[start:start + batch]
+            for start, end in groups([len(ids[i]) for i in order], batch, call_tokens):
+                part = order[start:end]
                 width = len(ids[part[-1]])
                 padded = np.full((len(part), width), self._pad, dtype=np.int64)
                 mask = np.zeros((len(part), width), dtype=np.int64)
@@ -50,3 +54,20 @@ class E5Tokens:
         except Exception as exc:
             raise EmbedderError(f"embedding failed: {exc}") from exc
         return out
+
+
+def groups(lengths: Sequence[int], batch: int, call: int = CALL_TOKENS) -> list[tuple[int, int]]:
+    """Where to cut texts sorted by token count into passes of at most `batch`, each padded to its longest: the cuts
+    that cost least, counting `call` tokens a pass. Eight messages of 9-40 tokens pad ~30 % in one pass; a long one
+    among short ones then gets a pass of its own."""
+    best = [0] + [0] * len(lengths)
+    cut = [0] * (len(lengths) + 1)
+    for end in range(1, len(lengths) + 1):
+        best[end], cut[end] = min((best[start] + call + (end - start) * lengths[end - 1], start)
+                                  for start in range(max(0, end - batch), end))
+    bounds: list[tuple[int, int]] = []
+    end = len(lengths)
+    while end > 0:
+        bounds.append((cut[end], end))
+        end = cut[end]
+    return bounds[::-1]
