@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -211,6 +212,8 @@ class PolicyChecker:
         self._rules = [_Rule.compile(spec) for spec in rules.rules]
         self._reference_keys = tuple(rules.order_reference_keys)
         self._authority = authority or load_authority()
+        # in a surge the same message (typed again, or by many buyers) gets the same draft: screen it once
+        self._screened = functools.lru_cache(maxsize=4096)(self._screen)
 
     @property
     def rule_ids(self) -> list[str]:
@@ -260,10 +263,17 @@ class PolicyChecker:
         return text
 
     def screen(self, text: str, request: DraftRequest, locale: str) -> tuple[str, Compliance]:
-        """The draft as it may leave (the buyer's PII masked) and its compliance: what every draft goes through."""
-        buyer, facts = buyer_words(request), request.order.facts()
+        """The draft as it may leave (the buyer's PII masked) and its compliance: what every draft goes through.
+        A draft screened before for the same buyer words, order, platform and role is answered from memory."""
+        facts = json.dumps(request.order.facts(), sort_keys=True, ensure_ascii=False)
+        masked, compliance = self._screened(text, buyer_words(request), facts, request.platform, locale, request.role)
+        return masked, compliance.model_copy(deep=True)  # each draft gets its own
+
+    def _screen(self, text: str, buyer: str, facts_json: str, platform: str, locale: str,
+                role: Role) -> tuple[str, Compliance]:
+        facts = json.loads(facts_json)
         masked = self.mask(text, buyer=buyer, order=facts)
-        return masked, self.check(masked, request.platform, locale, facts, buyer=buyer, role=request.role)
+        return masked, self.check(masked, platform, locale, facts, buyer=buyer, role=role)
 
     def _references(self, order: Mapping[str, Any]) -> set[str]:
         return {_key(_fold(str(order[k]))) for k in self._reference_keys if order.get(k)} - {""}

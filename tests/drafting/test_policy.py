@@ -191,6 +191,30 @@ def test_text_the_buyer_did_not_give_is_not_masked() -> None:
     assert rules_of(CHECKER.check(draft, "taobao", "zh", buyer=BUYER)) == ["phone_number"]  # not the buyer's: repair
 
 
+def test_a_draft_screened_again_for_the_same_buyer_is_answered_from_memory_as_its_own_copy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    checker = PolicyChecker(RULES)
+    checks: list[str] = []
+    check = checker.check
+    monkeypatch.setattr(checker, "check", lambda text, *a, **kw: checks.append(text) or check(text, *a, **kw))
+    draft = "已为您登记电话13812345678，加微信 abc123 处理。"
+    ask = DraftRequest(message=BUYER, platform="taobao")
+
+    first = checker.screen(draft, ask, "zh")
+    again = checker.screen(draft, DraftRequest(message=BUYER, platform="taobao"), "zh")
+    assert again == first and len(checks) == 1
+    assert rules_of(first[1]) == ["off_platform_contact"] and MASK in first[0]
+    again[1].violations.clear()  # a caller's copy: the next draft still gets every violation
+    assert rules_of(checker.screen(draft, ask, "zh")[1]) == ["off_platform_contact"] and len(checks) == 1
+    # another buyer, order, platform or role is screened afresh: the phone is no longer the buyer's own
+    other = checker.screen(draft, DraftRequest(message="在吗", platform="taobao"), "zh")
+    assert MASK not in other[0] and "phone_number" in rules_of(other[1]) and len(checks) == 2
+    checker.screen(draft, DraftRequest(message=BUYER, platform="pdd"), "zh")
+    checker.screen(draft, DraftRequest(message=BUYER, platform="taobao", role="l2"), "zh")
+    checker.screen(draft, DraftRequest(message=BUYER, platform="taobao", order={"id": "TB-1"}), "zh")
+    assert len(checks) == 5
+
+
 def test_english_addresses_are_masked_too() -> None:
     buyer = "Please send it to 221 Baker Street, Apt 4 instead"
 
