@@ -31,6 +31,11 @@ from drafting.settings import Settings
 from drafting.wiring import build_components
 from knowledge.embedders import Embedder
 
+# Seconds an idle HTTP connection stays open: longer than a proxy's or client's idle timeout (nginx 60-75 s, cloud
+# load balancers 60 s, httpx 5 s). At uvicorn's 5 s a busy server closes a connection just as the client reuses it,
+# and that request fails. `draftdesk serve` and the benchmark's servers use it.
+KEEP_ALIVE_S = 75
+
 
 def create_app(
     settings: Settings | None = None, *, embedder: Embedder | None = None, clock: Callable[[], datetime] | None = None

@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
+from api.app import KEEP_ALIVE_S
 from bench.kb import Query
 
 ROOT = Path(__file__).resolve().parent.parent
-KEEP_ALIVE_S = 75  # as `draftdesk serve`; every server in the run gets it
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -155,9 +155,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", self.factory, "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning", "--no-access-log",
-             # longer than the client's 5 s keep-alive expiry: at uvicorn's default (also 5 s) a busy server closes
-             # a connection the client is just reusing, and the request fails with a ReadError
-             "--timeout-keep-alive", str(KEEP_ALIVE_S)],
+             "--timeout-keep-alive", str(KEEP_ALIVE_S)],  # as `draftdesk serve`: every server in the run
             cwd=ROOT, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout_s

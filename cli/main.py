@@ -43,7 +43,6 @@ def _root(
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-KEEP_ALIVE_S = 75  # seconds an idle HTTP connection stays open (see `serve`)
 
 
 def first_admin_key(settings: Settings) -> None:
@@ -69,6 +68,7 @@ def serve(
     import uvicorn
 
     from api import create_app
+    from api.app import KEEP_ALIVE_S
     from api.logs import configure_logging
 
     settings: Settings = ctx.obj
@@ -78,9 +78,7 @@ def serve(
     if settings.auth == "on":
         first_admin_key(settings)
     configure_logging(settings.log_format)
-    # our middleware logs each request with its id; uvicorn's access line would lack it. Idle connections stay
-    # open longer than a proxy's or client's idle timeout (nginx 60-75 s, cloud load balancers 60 s, httpx 5 s):
-    # at uvicorn's 5 s a busy server closes a connection just as the client reuses it, and that request fails.
+    # our middleware logs each request with its id; uvicorn's access line would lack it
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None, access_log=False,
                 timeout_keep_alive=KEEP_ALIVE_S)
 
