@@ -49,7 +49,7 @@ def test_failed_requests_are_counted_by_kind(bases: list[kb.Entry]) -> None:
     refused = run_load(f"http://127.0.0.1:{free_port()}/v1/drafts", queries[:2], 2).summary()
 
     assert (missing["errors"], missing["requests"], missing["error_kinds"]) == (3, 3, "404 x3")
-    assert (refused["errors"], refused["error_kinds"]) == (2, "ConnectError x2")
+    assert (refused["errors"], refused["error_kinds"]) == (2, "ClientConnectorError x2")
 
 
 def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entry]) -> None:
