@@ -9,6 +9,7 @@ with py-spy during its c8 run; BENCH_OUT [bench] where the results go; BENCH_WOR
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -56,35 +57,46 @@ def _profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | Non
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
-def scenario(name: str, server: Server, sizes: dict[int, int], distinct: list[kb.Query], warmup: int,
-             surge: list[kb.Query] | None, profile_to: Path | None) -> dict[str, Any]:
+def scenario(servers: dict[str, Server], sizes: dict[int, int], distinct: list[kb.Query], warmup: int,
+             surge: list[kb.Query] | None, profile_to: Path | None, path: str = "/v1/drafts") -> dict[str, Any]:
+    """The servers run side by side and take turns at each level (one idles while the other is loaded), so a ratio
+    compares measurements a minute apart, not ten: this machine's speed drifts by 10-15 % over a run. The first
+    server is draftdesk, the one py-spy samples at c8."""
     figures: dict[str, Any] = {}
-    with server:
-        assert server.proc is not None
+    peaks = dict.fromkeys(servers, 0.0)
+    with contextlib.ExitStack() as stack:
+        for server in servers.values():
+            stack.enter_context(server)
         time.sleep(1)
-        figures[f"{name}_rss_rest_mb"] = round(rss_mb(server.proc.pid), 1)
-        peak = 0.0
-        url = f"{server.base}/v1/drafts"
+        pids = {name: _pid(server) for name, server in servers.items()}
+        for name, pid in pids.items():
+            figures[f"{name}_rss_rest_mb"] = round(rss_mb(pid), 1)
+        first = next(iter(servers))
         offset = 0
-        for c in CONCURRENCY:  # each level sends messages no earlier level sent
-            spy = _profile(server.proc.pid, 25, profile_to) if profile_to and c == 8 else None
-            result: LoadResult = run_load(url, distinct[offset:offset + sizes[c]], c, warmup=distinct[-warmup:],
-                                          pid=server.proc.pid)
+        for c in CONCURRENCY:  # each level sends messages no earlier level sent; every server the same ones
+            for name, server in servers.items():
+                spy = _profile(pids[name], 25, profile_to) if profile_to and c == 8 and name == first else None
+                result: LoadResult = run_load(f"{server.base}{path}", distinct[offset:offset + sizes[c]], c,
+                                              warmup=distinct[-warmup:], pid=pids[name])
+                if spy:
+                    spy.wait()
+                peaks[name] = max(peaks[name], result.rss_peak_mb)
+                figures |= {f"{name}_c{c}_{key}": value for key, value in result.summary().items()}
+                print(f"  {name} c{c}: {result.summary()}", flush=True)
             offset += sizes[c]
-            if spy:
-                spy.wait()
-            peak = max(peak, result.rss_peak_mb)
-            for key, value in result.summary().items():
-                figures[f"{name}_c{c}_{key}"] = value
-            print(f"  {name} c{c}: {result.summary()}", flush=True)
-        if surge:
-            result = run_load(url, surge, _int("BENCH_SURGE_CONCURRENCY", 32), pid=server.proc.pid)
-            peak = max(peak, result.rss_peak_mb)
-            for key, value in result.summary().items():
-                figures[f"{name}_surge_{key}"] = value
+        for name, server in servers.items() if surge else ():
+            result = run_load(f"{server.base}{path}", surge, _int("BENCH_SURGE_CONCURRENCY", 32), pid=pids[name])
+            peaks[name] = max(peaks[name], result.rss_peak_mb)
+            figures |= {f"{name}_surge_{key}": value for key, value in result.summary().items()}
             print(f"  {name} surge: {result.summary()}", flush=True)
+    for name, peak in peaks.items():
         figures[f"{name}_rss_load_mb"] = round(peak, 1)
     return figures
+
+
+def _pid(server: Server) -> int:
+    assert server.proc is not None
+    return server.proc.pid
 
 
 def main() -> None:
@@ -118,19 +130,19 @@ def main() -> None:
     profile = work / "profile_c8.txt" if os.environ.get("BENCH_PROFILE", "1") == "1" else None
     with Server("bench.fake_llm:create_app", log=work / "fake_llm.log") as fake:
         llm_url = f"{fake.base}/v1"
-        runs = [
-            ("template", Server("api:create_app", ours_env, work / "ours.log"), template_sizes, surge, profile),
-            ("naive_template", Server("bench.naive_app:create_app", naive_env, work / "naive.log"),
-             template_sizes, surge, None),
-            ("llm", Server("api:create_app", ours_env | {"DRAFTDESK_LLM": "openai", "DRAFTDESK_LLM_API_KEY": "x",
-                                                         "DRAFTDESK_LLM_BASE_URL": llm_url},
-                           work / "ours-llm.log"), llm_sizes, None, None),
-            ("naive_llm", Server("bench.naive_app:create_app", naive_env | {"BENCH_NAIVE_LLM": llm_url},
-                                 work / "naive-llm.log"), llm_sizes, None, None),
+        pairs = [
+            ({"template": Server("api:create_app", ours_env, work / "ours.log"),
+              "naive_template": Server("bench.naive_app:create_app", naive_env, work / "naive.log")},
+             template_sizes, surge, profile),
+            ({"llm": Server("api:create_app", ours_env | {"DRAFTDESK_LLM": "openai", "DRAFTDESK_LLM_API_KEY": "x",
+                                                          "DRAFTDESK_LLM_BASE_URL": llm_url}, work / "ours-llm.log"),
+              "naive_llm": Server("bench.naive_app:create_app", naive_env | {"BENCH_NAIVE_LLM": llm_url},
+                                  work / "naive-llm.log")},
+             llm_sizes, None, None),
         ]
-        for name, server, sizes, surge_set, profile_to in runs:
-            print(f"serving {name}", flush=True)
-            figures |= scenario(name, server, sizes, distinct, warmup, surge_set, profile_to)
+        for servers, sizes, surge_set, profile_to in pairs:
+            print(f"serving {' and '.join(servers)}, taking turns", flush=True)
+            figures |= scenario(servers, sizes, distinct, warmup, surge_set, profile_to)
     figures["bench_wall_s"] = round(time.perf_counter() - started, 1)
     results = derive(figures) | {"environment": environment()}
     (out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -72,3 +72,34 @@ def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entr
     assert set(REQUIRED) <= set(results)
     assert results["c1_p50_ratio_vs_naive"] == 1.0
     assert "| draftdesk, template provider | 8 |" in markdown(results)
+
+
+def test_servers_take_turns_at_each_level(monkeypatch: pytest.MonkeyPatch, bases: list[kb.Entry]) -> None:
+    from bench import run
+
+    sent: list[tuple[str, int, tuple[str, ...]]] = []
+    real = run.run_load
+
+    def recording(url: str, queries: list[kb.Query], concurrency: int, **kwargs: object) -> object:
+        sent.append((url, concurrency, tuple(q.message for q in queries)))
+        return real(url, queries, concurrency, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run, "run_load", recording)
+    monkeypatch.setenv("BENCH_SURGE_CONCURRENCY", "2")
+    servers = {name: Server("bench.fake_llm:create_app", {"BENCH_LLM_DELAY_MS": "0"}) for name in ("ours", "naive")}
+    distinct = kb.distinct_queries(12, bases=bases)
+    surge = kb.surge_queries(6, bases=bases)
+    figures = run.scenario(servers, {1: 2, 8: 3, 32: 3}, distinct, 2, surge, None, path="/v1/chat/completions")
+
+    bases_by_url = {servers["ours"].base: "ours", servers["naive"].base: "naive"}
+    order = [(bases_by_url[url.removesuffix("/v1/chat/completions")], c) for url, c, _ in sent]
+    assert order == [("ours", 1), ("naive", 1), ("ours", 8), ("naive", 8), ("ours", 32), ("naive", 32),
+                     ("ours", 2), ("naive", 2)]
+    for ours, naive in zip(sent[::2], sent[1::2], strict=True):
+        assert ours[2] == naive[2]  # the same messages at each level
+    assert len({m for _, c, msgs in sent[:6] for m in msgs}) == 8  # no level repeats an earlier level's messages
+    for name in servers:
+        assert figures[f"{name}_c8_requests"] == 3 and figures[f"{name}_c8_errors"] == 0
+        assert figures[f"{name}_surge_requests"] == 6
+        assert figures[f"{name}_rss_rest_mb"] > 0 and figures[f"{name}_rss_load_mb"] > 0
+    assert all(s.proc is not None and s.proc.poll() is not None for s in servers.values())  # both stopped
