@@ -1,6 +1,6 @@
 """`make bench`: index, serve, load and compare; writes bench/results.json and bench/results.md from one run.
 
-Sizes come from the environment (defaults in brackets): BENCH_KB_SIZE [10000] entries; BENCH_REQUESTS [160]
+Sizes come from the environment (defaults in brackets): BENCH_KB_SIZE [10000] entries; BENCH_REQUESTS [480]
 requests per level with the template provider (half at concurrency 1); BENCH_LLM_REQUESTS [40] at concurrency 1
 with the mocked LLM (x2 at 8, x4 at 32); BENCH_LLM_DELAY_MS [300]; BENCH_SURGE [5000] surge messages at
 BENCH_SURGE_CONCURRENCY [32]; BENCH_WARMUP [16] requests before each level; BENCH_PROFILE [1] samples draftdesk
@@ -104,7 +104,7 @@ def main() -> None:
     out = Path(os.environ.get("BENCH_OUT", ROOT / "bench"))
     work = Path(os.environ.get("BENCH_WORK") or tempfile.mkdtemp(prefix="draftdesk-bench-"))
     cache = Path(os.environ.get("DRAFTDESK_MODEL_CACHE_DIR", Path.home() / ".cache" / "draftdesk" / "models"))
-    size, requests, llm_requests = _int("BENCH_KB_SIZE", 10_000), _int("BENCH_REQUESTS", 160), \
+    size, requests, llm_requests = _int("BENCH_KB_SIZE", 10_000), _int("BENCH_REQUESTS", 480), \
         _int("BENCH_LLM_REQUESTS", 40)
     warmup = _int("BENCH_WARMUP", 16)
     template_sizes = {1: max(1, requests // 2), 8: requests, 32: requests}
