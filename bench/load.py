@@ -79,6 +79,7 @@ async def _drive(url: str, queries: Sequence[Query], concurrency: int) -> tuple[
             else:
                 errors[kind] = errors.get(kind, 0) + 1
 
+    # the client lets an idle connection go before the server would close it
     connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=KEEP_ALIVE_S - 15)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
         started = time.perf_counter()
@@ -153,6 +154,12 @@ class Server:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError(f"{self.factory} has not been started")
+        return self.proc.pid
 
     def start(self, timeout_s: float = 300) -> Server:
         out: Any = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115  # closed with the process

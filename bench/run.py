@@ -64,39 +64,36 @@ def scenario(servers: dict[str, Server], sizes: dict[int, int], distinct: list[k
     server is draftdesk, the one py-spy samples at c8."""
     figures: dict[str, Any] = {}
     peaks = dict.fromkeys(servers, 0.0)
+
+    def measure(name: str, level: str, queries: list[kb.Query], concurrency: int,
+                warmup: list[kb.Query] | None = None) -> None:
+        result: LoadResult = run_load(f"{servers[name].base}{path}", queries, concurrency, warmup=warmup or (),
+                                      pid=servers[name].pid)
+        peaks[name] = max(peaks[name], result.rss_peak_mb)
+        summary = result.summary()
+        figures.update({f"{name}_{level}_{key}": value for key, value in summary.items()})
+        print(f"  {name} {level}: {summary}", flush=True)
+
     with contextlib.ExitStack() as stack:
         for server in servers.values():
             stack.enter_context(server)
         time.sleep(1)
-        pids = {name: _pid(server) for name, server in servers.items()}
-        for name, pid in pids.items():
-            figures[f"{name}_rss_rest_mb"] = round(rss_mb(pid), 1)
+        for name, server in servers.items():
+            figures[f"{name}_rss_rest_mb"] = round(rss_mb(server.pid), 1)
         first = next(iter(servers))
         offset = 0
         for c in CONCURRENCY:  # each level sends messages no earlier level sent; every server the same ones
             for name, server in servers.items():
-                spy = _profile(pids[name], 25, profile_to) if profile_to and c == 8 and name == first else None
-                result: LoadResult = run_load(f"{server.base}{path}", distinct[offset:offset + sizes[c]], c,
-                                              warmup=distinct[-warmup:], pid=pids[name])
+                spy = _profile(server.pid, 25, profile_to) if profile_to and c == 8 and name == first else None
+                measure(name, f"c{c}", distinct[offset:offset + sizes[c]], c, distinct[-warmup:])
                 if spy:
                     spy.wait()
-                peaks[name] = max(peaks[name], result.rss_peak_mb)
-                figures |= {f"{name}_c{c}_{key}": value for key, value in result.summary().items()}
-                print(f"  {name} c{c}: {result.summary()}", flush=True)
             offset += sizes[c]
-        for name, server in servers.items() if surge else ():
-            result = run_load(f"{server.base}{path}", surge, _int("BENCH_SURGE_CONCURRENCY", 32), pid=pids[name])
-            peaks[name] = max(peaks[name], result.rss_peak_mb)
-            figures |= {f"{name}_surge_{key}": value for key, value in result.summary().items()}
-            print(f"  {name} surge: {result.summary()}", flush=True)
+        for name in servers if surge else ():
+            measure(name, "surge", surge, _int("BENCH_SURGE_CONCURRENCY", 32))
     for name, peak in peaks.items():
         figures[f"{name}_rss_load_mb"] = round(peak, 1)
     return figures
-
-
-def _pid(server: Server) -> int:
-    assert server.proc is not None
-    return server.proc.pid
 
 
 def main() -> None:

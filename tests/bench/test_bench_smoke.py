@@ -59,9 +59,8 @@ def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entr
     assert figures["index_embedded"] > 0
     figures |= index_naive(entries, tmp_path / "naive", DeterministicFakeEmbedding(size=32))
     with Server("bench.fake_llm:create_app", {"BENCH_LLM_DELAY_MS": "20"}) as fake:
-        assert fake.proc is not None
         result = run_load(f"{fake.base}/v1/chat/completions", kb.distinct_queries(12, bases=bases), 4,
-                          pid=fake.proc.pid)
+                          pid=fake.pid)
     summary = result.summary()
     assert summary["errors"] == 0 and summary["requests"] == 12
     assert summary["p50_ms"] >= 20 and summary["rss_peak_mb"] > 0
@@ -97,7 +96,7 @@ def test_servers_take_turns_at_each_level(monkeypatch: pytest.MonkeyPatch, bases
                      ("ours", 2), ("naive", 2)]
     for ours, naive in zip(sent[::2], sent[1::2], strict=True):
         assert ours[2] == naive[2]  # the same messages at each level
-    assert len({m for _, c, msgs in sent[:6] for m in msgs}) == 8  # no level repeats an earlier level's messages
+    assert len({m for _, _, msgs in sent[:6] for m in msgs}) == 8  # no level repeats an earlier level's messages
     for name in servers:
         assert figures[f"{name}_c8_requests"] == 3 and figures[f"{name}_c8_errors"] == 0
         assert figures[f"{name}_surge_requests"] == 6
