@@ -11,7 +11,7 @@ import pytest
 from knowledge.errors import EmbedderMismatchError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+from knowledge.store import EF_SEARCH, ChromaStore, EntryFilter, open_chroma_client
 from tests.fakes import HashingEmbedder
 
 
@@ -65,3 +65,26 @@ def test_store_contract(client_factory: object, request: pytest.FixtureRequest) 
     assert reopened.count() == 3
     with pytest.raises(EmbedderMismatchError):
         ChromaStore(client_factory(), name, "another-model")  # type: ignore[operator]
+
+
+def test_searches_are_wide_on_new_and_older_collections(client_factory: object,
+                                                        request: pytest.FixtureRequest) -> None:
+    """A collection is searched at EF_SEARCH, not chroma's 100; one an older version made at 100 is widened when it
+    is opened, keeping its records."""
+    embedder = HashingEmbedder()
+    new = f"wide-{request.node.callspec.id}-{time.monotonic_ns()}"
+    ChromaStore(client_factory(), new, embedder.model_id)  # type: ignore[operator]
+    older = f"older-{request.node.callspec.id}-{time.monotonic_ns()}"
+    client = client_factory()  # type: ignore[operator]
+    made = client.create_collection(older, embedding_function=None, metadata={"embedder": embedder.model_id},
+                                    configuration={"hnsw": {"space": "cosine"}})
+    made.add(ids=["k#a"], embeddings=[[1.0] * embedder.dimension])
+    assert made.configuration_json["hnsw"]["ef_search"] == 100
+
+    ChromaStore(client_factory(), older, embedder.model_id)  # type: ignore[operator]
+
+    for name in (new, older):
+        col = client_factory().get_collection(name)  # type: ignore[operator]
+        assert col.configuration_json["hnsw"]["ef_search"] == EF_SEARCH
+        assert col.configuration_json["hnsw"]["space"] == "cosine"
+    assert client_factory().get_collection(older).count() == 1  # type: ignore[operator]
