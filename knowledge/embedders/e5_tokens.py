@@ -22,6 +22,34 @@ Forward = Callable[[Tokens, Tokens], npt.NDArray[Any]]  # (input ids, attention 
 CALL_TOKENS = 13
 
 
+class E5Runtime:
+    """What the E5 runtimes share around their one forward pass (`_forward`: input ids and attention mask to unit
+    vectors): the folder's tokenizer, the prefixes and the batching of `E5Tokens.embed`."""
+
+    def __init__(self, folder: Path, *, model_id: str, dimension: int, batch: int) -> None:
+        self._tokens = E5Tokens(folder)
+        self._model_id = model_id
+        self._dimension = dimension
+        self._batch = batch
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._tokens.embed(texts, QUERY, self._forward, batch=self._batch, dimension=self._dimension)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._tokens.embed(texts, PASSAGE, self._forward, batch=self._batch, dimension=self._dimension)
+
+    def _forward(self, ids: Tokens, mask: Tokens) -> npt.NDArray[Any]:
+        raise NotImplementedError
+
+
 class E5Tokens:
     def __init__(self, folder: Path) -> None:
         try:

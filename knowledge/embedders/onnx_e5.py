@@ -8,15 +8,13 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.embedders.base import Vectors
-from knowledge.embedders.e5_tokens import PASSAGE, QUERY, E5Tokens, Tokens
+from knowledge.embedders.e5_tokens import E5Runtime, Tokens
 from knowledge.embedders.torch_e5 import pooled_e5
 from knowledge.errors import EmbedderError
 
@@ -53,7 +51,7 @@ def export_e5_onnx(folder: Path, out: Path) -> None:
                           output_names=["embedding"], dynamic_axes=axes, opset_version=17, dynamo=False)
 
 
-class OnnxE5Embedder:
+class OnnxE5Embedder(E5Runtime):
     """Runtime threads sleep when idle (ONNX Runtime's default is to spin, which would take the cores from the
     server's own threads)."""
 
@@ -70,24 +68,8 @@ class OnnxE5Embedder:
                                                               providers=["CPUExecutionProvider"])
         except Exception as exc:  # ImportError, OSError, torch's export errors, ONNX Runtime's Fail/InvalidGraph
             raise EmbedderError(f"could not load the ONNX embedding model from {folder}: {exc}") from exc
-        self._tokens = E5Tokens(folder)
-        self._model_id = model_id
-        self._batch = batch
-        self._dimension = int(self._session.get_outputs()[0].shape[1])
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        return self._tokens.embed(texts, QUERY, self._forward, batch=self._batch, dimension=self._dimension)
-
-    def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        return self._tokens.embed(texts, PASSAGE, self._forward, batch=self._batch, dimension=self._dimension)
+        super().__init__(folder, model_id=model_id, dimension=int(self._session.get_outputs()[0].shape[1]),
+                         batch=batch)
 
     def _forward(self, ids: Tokens, mask: Tokens) -> npt.NDArray[Any]:
         return np.asarray(self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0])

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.embedders.base import Vectors
-from knowledge.embedders.e5_tokens import PASSAGE, QUERY, E5Tokens, Tokens
+from knowledge.embedders.e5_tokens import E5Runtime, Tokens
 from knowledge.embedders.onnx_e5 import ensure_e5_onnx
 from knowledge.errors import EmbedderError
 
@@ -32,7 +30,7 @@ def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-class OpenVinoE5Embedder:
+class OpenVinoE5Embedder(E5Runtime):
     """Safe to call from several threads: each pass takes an inference request of its own from a pool."""
 
     def __init__(self, folder: Path, *, model_id: str, bf16: bool = True, threads: int | None = None,
@@ -49,24 +47,8 @@ class OpenVinoE5Embedder:
         except Exception as exc:  # ImportError, OSError, torch's export errors, OpenVINO's RuntimeError
             raise EmbedderError(f"could not load the embedding model from {folder} on OpenVINO: {exc}") from exc
         self._requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._tokens = E5Tokens(folder)
-        self._model_id = model_id
-        self._batch = batch
-        self._dimension = int(self._compiled.output(0).get_partial_shape()[1].get_length())
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        return self._tokens.embed(texts, QUERY, self._forward, batch=self._batch, dimension=self._dimension)
-
-    def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        return self._tokens.embed(texts, PASSAGE, self._forward, batch=self._batch, dimension=self._dimension)
+        super().__init__(folder, model_id=model_id,
+                         dimension=int(self._compiled.output(0).get_partial_shape()[1].get_length()), batch=batch)
 
     def _forward(self, ids: Tokens, mask: Tokens) -> npt.NDArray[Any]:
         """A request's output tensor is its own memory, reused by its next pass: copied out before it goes back."""
