@@ -62,15 +62,14 @@ class E5Tokens:
         self._tokenizer.no_padding()
         self._pad = self._tokenizer.token_to_id("<pad>") or 0  # masked out: any id would do
 
-    def embed(self, texts: Sequence[str], prefix: str, forward: Forward, *, batch: int, dimension: int,
-              call_tokens: int = CALL_TOKENS) -> Vectors:
+    def embed(self, texts: Sequence[str], prefix: str, forward: Forward, *, batch: int, dimension: int) -> Vectors:
         """`forward` over at most `batch` texts at a time, shortest first, cut where padding would cost more than
         another call (`groups`); the vectors come back in the callers' order."""
         out = np.zeros((len(texts), dimension), dtype=np.float32)
         try:
             ids = [e.ids for e in self._tokenizer.encode_batch([(prefix + t).strip() for t in texts])]
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-            for start, end in groups([len(ids[i]) for i in order], batch, call_tokens):
+            for start, end in groups([len(ids[i]) for i in order], batch):
                 part = order[start:end]
                 width = len(ids[part[-1]])
                 padded = np.full((len(part), width), self._pad, dtype=np.int64)
