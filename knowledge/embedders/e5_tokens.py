@@ -4,7 +4,7 @@ Chinese character is about a token, an English one a quarter of one), each padde
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +17,24 @@ from knowledge.errors import EmbedderError
 MAX_TOKENS = 512  # the folder's max_seq_length: sentence-transformers cuts the prompt and text here
 QUERY, PASSAGE = "query: ", "passage: "
 Tokens = npt.NDArray[np.int64]
-Forward = Callable[[Tokens, Tokens], npt.NDArray[Any]]  # (input ids, attention mask) -> unit vectors
 # What one more pass costs, in tokens of padding: on two cores ONNX Runtime takes ~4 ms a call and ~0.28 ms a token
 CALL_TOKENS = 13
 
 
 class E5Runtime:
     """What the E5 runtimes share around their one forward pass (`_forward`: input ids and attention mask to unit
-    vectors): the folder's tokenizer, the prefixes and the batching of `E5Tokens.embed`."""
+    vectors): the folder's tokenizer, the prefixes and the batching."""
 
     def __init__(self, folder: Path, *, model_id: str, dimension: int, batch: int) -> None:
-        self._tokens = E5Tokens(folder)
+        try:
+            from tokenizers import Tokenizer
+
+            self._tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except Exception as exc:  # ImportError, the library's Exception on a missing or corrupt file
+            raise EmbedderError(f"could not load the E5 tokenizer from {folder}: {exc}") from exc
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        self._pad = self._tokenizer.token_to_id("<pad>") or 0  # masked out: any id would do
         self._model_id = model_id
         self._dimension = dimension
         self._batch = batch
@@ -41,35 +48,22 @@ class E5Runtime:
         return self._dimension
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        return self._tokens.embed(texts, QUERY, self._forward, batch=self._batch, dimension=self._dimension)
+        return self._embed(texts, QUERY)
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        return self._tokens.embed(texts, PASSAGE, self._forward, batch=self._batch, dimension=self._dimension)
+        return self._embed(texts, PASSAGE)
 
     def _forward(self, ids: Tokens, mask: Tokens) -> npt.NDArray[Any]:
         raise NotImplementedError
 
-
-class E5Tokens:
-    def __init__(self, folder: Path) -> None:
-        try:
-            from tokenizers import Tokenizer
-
-            self._tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        except Exception as exc:  # ImportError, the library's Exception on a missing or corrupt file
-            raise EmbedderError(f"could not load the E5 tokenizer from {folder}: {exc}") from exc
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.no_padding()
-        self._pad = self._tokenizer.token_to_id("<pad>") or 0  # masked out: any id would do
-
-    def embed(self, texts: Sequence[str], prefix: str, forward: Forward, *, batch: int, dimension: int) -> Vectors:
-        """`forward` over at most `batch` texts at a time, shortest first, cut where padding would cost more than
+    def _embed(self, texts: Sequence[str], prefix: str) -> Vectors:
+        """`_forward` over at most `batch` texts at a time, shortest first, cut where padding would cost more than
         another call (`groups`); the vectors come back in the callers' order."""
-        out = np.zeros((len(texts), dimension), dtype=np.float32)
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
         try:
             ids = [e.ids for e in self._tokenizer.encode_batch([(prefix + t).strip() for t in texts])]
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-            for start, end in groups([len(ids[i]) for i in order], batch):
+            for start, end in groups([len(ids[i]) for i in order], self._batch):
                 part = order[start:end]
                 width = len(ids[part[-1]])
                 padded = np.full((len(part), width), self._pad, dtype=np.int64)
@@ -77,7 +71,7 @@ class E5Tokens:
                 for row, i in enumerate(part):
                     padded[row, :len(ids[i])] = ids[i]
                     mask[row, :len(ids[i])] = 1
-                out[part] = forward(padded, mask)
+                out[part] = self._forward(padded, mask)
         except Exception as exc:
             raise EmbedderError(f"embedding failed: {exc}") from exc
         return out
