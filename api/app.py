@@ -37,11 +37,6 @@ from knowledge.embedders import Embedder
 # and that request fails. `draftdesk serve` and the benchmark's servers use it.
 KEEP_ALIVE_S = 75
 
-# Once the components are built, every object the process holds then (the model's, chroma's, the libraries') is
-# moved out of the collector's sight (`gc.freeze`), until shutdown. Python's full collection otherwise walks them
-# all: ~160 ms with the GIL held, every ~20 s at 8 clients, a stall every draft in flight waits out (README,
-# Benchmarks). Freezing costs nothing; cyclic garbage already there is kept, and it is made once, at start-up.
-
 
 def create_app(
     settings: Settings | None = None, *, embedder: Embedder | None = None, clock: Callable[[], datetime] | None = None
@@ -53,6 +48,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.components = build_components(settings, embedder=embedder, clock=clock)
+        # Every object the process holds now (the model's, chroma's, the libraries') leaves the collector's sight
+        # until shutdown: a full collection would otherwise walk them all, 131-176 ms with the GIL held at 8
+        # clients, a stall every draft in flight waits out (README, Benchmarks). Freezing costs nothing; cyclic
+        # garbage already there is kept, and it is made once, at start-up.
         gc.freeze()
         try:
             yield
