@@ -47,7 +47,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.components = build_components(settings, embedder=embedder, clock=clock)
+        app.state.components = build_components(settings, embedder=embedder, clock=clock, warm=True)
         # Every object the process holds now (the model's, chroma's, the libraries') leaves the collector's sight
         # until shutdown: a full collection would otherwise walk them all, 131-176 ms with the GIL held at 8
         # clients, a stall every draft in flight waits out (README, Benchmarks). Freezing costs nothing; cyclic

@@ -1,16 +1,14 @@
-"""Recent reads of the store, remembered a moment: in a surge of near-identical messages the same vector is searched
-again and again, every draft asks for the live announcements, and drafts on related questions read the same records
-(two in three of the records a draft reads were read in the two seconds before, with 8 clients on 10,000 entries).
-What is kept does not depend on the filter or the time (the store applies both to it per call), so only a change to
-the records can make it wrong: the store forgets everything on its own writes, and `ttl_s` bounds how long a write by
-another process (a second worker, the CLI) goes unseen."""
+"""Reads of the store, remembered until the store changes: in a surge of near-identical messages the same vector is
+searched again and again, every draft asks for the live announcements, and drafts on related questions read the
+same records. What is kept does not depend on the filter or the time (the store applies both to it per call), so
+only a change to the records can make it wrong: the store forgets everything on its own writes, and on another
+process's (a second worker, the CLI) once it sees the collection's generation change (`ChromaStore`)."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,38 +29,40 @@ class Nearest:
 
 
 class RecentReads:
-    """A bounded LRU of reads (`Nearest`, or the records a clause matched) with the time each was made; one older
-    than `ttl_s` is not returned (0: nothing is kept)."""
+    """A bounded LRU of reads (`Nearest`, a record's metadata, or the records a clause matched), kept until `clear()`.
+    Each is put with the `epoch` taken before it was read: a read that began before the last `clear()` may hold what
+    that change replaced, and is not kept."""
 
-    def __init__(self, ttl_s: float = 2.0, size: int = 512,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.ttl_s, self._size = ttl_s, size
-        self.now = monotonic
-        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._epoch = 0  # clears so far
 
-    def get(self, key: Hashable) -> tuple[float, Any] | None:
-        """(when it was read, what was read), if it is recent enough."""
+    @property
+    def epoch(self) -> int:
+        """Taken before a read, passed to `put` with what was read."""
+        return self._epoch
+
+    def get(self, key: Hashable) -> tuple[int, Any] | None:
+        """(the epoch it was read in, what was read)."""
         with self._lock:
             item = self._items.get(key)
-            if item is None:
-                return None
-            if self.now() - item[0] >= self.ttl_s:
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
+            if item is not None:
+                self._items.move_to_end(key)
             return item
 
-    def put(self, key: Hashable, value: Any, since: float) -> None:
-        """`since`: when it was read (`now()` then), kept when more is read into it later."""
-        if self.ttl_s <= 0:
-            return
+    def put(self, key: Hashable, value: Any, epoch: int) -> None:
+        """Kept unless the store changed since `epoch`; put again with its first epoch when more is read into it."""
         with self._lock:
-            self._items[key] = (since, value)
+            if epoch != self._epoch:
+                return
+            self._items[key] = (epoch, value)
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
+            self._epoch += 1
             self._items.clear()

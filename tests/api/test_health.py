@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -49,6 +50,26 @@ def test_start_up_objects_are_frozen_while_serving(fake_settings: Settings, fake
         response = client.post("/v1/drafts", json={"message": "我的快递怎么还没到", "platform": "taobao"})
         assert response.status_code == 200, response.text
     assert collected() and gc.get_freeze_count() == 0
+
+
+def test_a_started_server_holds_the_records_and_reads_none_for_a_draft(
+        fake_settings: Settings, fake_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lifespan reads every record's metadata once (`ChromaStore.warm`): a draft then asks chroma only for the
+    nearest records and the live announcements, not for the metadata of what it found."""
+    with TestClient(create_app(fake_settings, embedder=fake_embedder)) as client:
+        assert client.post("/v1/knowledge", json={"entries": ROWS}).status_code == 200
+    with TestClient(create_app(fake_settings, embedder=fake_embedder)) as client:
+        collection = client.app.state.components.shops.get().store._col  # type: ignore[attr-defined]
+        reads: list[dict[str, Any]] = []
+        get = collection.get
+        monkeypatch.setattr(collection, "get", lambda **kwargs: reads.append(kwargs) or get(**kwargs))
+
+        response = client.post("/v1/drafts", json={"message": "我的快递怎么还没到", "platform": "taobao"})
+
+        assert response.status_code == 200, response.text
+        assert response.json()["citations"]
+        assert [r for r in reads if r.get("ids")] == []
+        assert reads == [{"where": {"kind": {"$in": ["announcement"]}}, "include": ["metadatas"]}]
 
 
 def test_readyz_counts_entries(client: TestClient) -> None:

@@ -16,7 +16,6 @@ import pytest
 from knowledge.errors import EmbedderMismatchError, StoreUnavailableError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.nearest import RecentReads
 from knowledge.service import KnowledgeBase
 from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
 from tests.conftest import ROOT
@@ -296,12 +295,12 @@ def test_keys_by_a_narrow_clause_apply_the_whole_filter(indexer: Indexer, store:
     assert _keys(store, entry_id="notice", locale="en") == ["notice@en"]
 
 
-def test_records_read_recently_are_read_again_only_after_a_write_of_ours_or_the_ttl(
+def test_records_read_are_read_again_only_after_a_write_of_ours_or_once_another_is_seen(
         deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
         monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [0.0]
-    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id,
-                        recent=RecentReads(ttl_s=2.0, monotonic=lambda: clock[0]))
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, check_s=2.0,
+                        monotonic=lambda: clock[0])
     other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
     Indexer(fake_embedder, store).index([make_entry(), make_entry(id="ret-001", question="退货 怎么 办",
                                                                   answer="七天无理由退货。")])
@@ -320,20 +319,21 @@ def test_records_read_recently_are_read_again_only_after_a_write_of_ours_or_the_
 
     first = answer("快递 延迟")
     assert len(read) == 1 and len(read[0]) >= 4  # every record of both entries
-    assert answer("快递 还没到 延迟") == first and len(read) == 1  # another search, the same records: not read again
+    clock[0] = 60.0  # nothing changed since: however long ago they were read, the records are not read again
+    assert answer("快递 还没到 延迟") == first and len(read) == 1
     Indexer(fake_embedder, other).index([make_entry(answer="今天发出。")])
     assert answer("快递 什么时候 到") == first  # another process's change is seen ...
-    clock[0] = 2.0
-    assert answer("快递 到 哪 了") == "今天发出。" and len(read) == 2  # ... once what was read is older than the ttl
+    clock[0] = 62.0
+    assert answer("快递 到 哪 了") == "今天发出。" and len(read) == 2  # ... once the store looks again, check_s on
     Indexer(fake_embedder, store).index([make_entry(answer="明天发出。")])
     assert answer("快递 延迟 了 吗") == "明天发出。"  # its own write forgets at once
 
 
-def test_remembered_reads_see_own_writes_the_time_and_others_writes_after_the_ttl(
+def test_remembered_reads_see_own_writes_the_time_and_others_writes_within_check_s(
         deployment: Deployment, collection: str, fake_embedder: HashingEmbedder) -> None:
     clock = [0.0]
-    recent = RecentReads(ttl_s=2.0, monotonic=lambda: clock[0])
-    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, recent=recent)
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, check_s=2.0,
+                        monotonic=lambda: clock[0])
     other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
     notice = make_entry(id="notice", kind="announcement", title="快递 延迟", question="", answer="快递延迟发货。",
                         valid_until=at(2026, 11, 20))
@@ -350,7 +350,7 @@ def test_remembered_reads_see_own_writes_the_time_and_others_writes_after_the_tt
     other.delete(["late@zh"])
     assert "late@zh" in found(at(2026, 11, 11))  # another process's write is seen ...
     clock[0] = 2.0
-    assert "late@zh" not in found(at(2026, 11, 11))  # ... once the remembered search is older than the ttl
+    assert "late@zh" not in found(at(2026, 11, 11))  # ... once the store looks at the collection again
 
     def notices(when: datetime) -> list[str]:
         return store.keys(EntryFilter(kinds=("announcement",), valid_at=when))
@@ -360,3 +360,73 @@ def test_remembered_reads_see_own_writes_the_time_and_others_writes_after_the_tt
     assert notices(at(2026, 11, 11)) == ["notice@zh"]
     clock[0] = 4.0
     assert sorted(notices(at(2026, 11, 11))) == ["notice2@zh", "notice@zh"]
+
+
+def test_a_warmed_store_reads_no_metadata_for_its_searches_until_the_collection_changes(
+        deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, check_s=2.0,
+                        monotonic=lambda: clock[0])
+    other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
+    entries = bilingual_entries()
+    Indexer(fake_embedder, store).index(entries)
+    records = sum(len(e.facets()) for e in entries)
+    assert store.warm() == records
+    reads: list[Any] = []
+    get = store._col.get
+    monkeypatch.setattr(store._col, "get", lambda **kwargs: reads.append(kwargs) or get(**kwargs))
+
+    def search(message: str) -> list[str]:
+        return [h.entry.key for h in store.query(fake_embedder.embed_queries([message])[0], 3, EntryFilter())]
+
+    messages = ["快递 还没到", "退货 怎么 办", "where is my parcel", "can I return it", "发票", "invoice"]
+    before = [search(m) for m in messages]
+    assert all(before) and reads == []  # every record's metadata was in memory
+
+    other.delete(["ship-001@zh"])
+    clock[0] = 2.0
+    after = [search(m) for m in messages]
+    assert reads  # the collection changed: what was in memory is gone, and what is searched now is read again
+    assert "ship-001@zh" in before[0] and not any("ship-001@zh" in keys for keys in after)
+
+
+def test_warm_reads_nothing_when_the_records_would_not_fit(store: ChromaStore, indexer: Indexer,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    indexer.index(bilingual_entries())
+    monkeypatch.setattr("knowledge.store._RECORDS", 3)
+
+    assert store.warm() == 0
+
+
+def test_a_write_in_progress_already_makes_other_stores_forget(
+        deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generation changes before a write as well as after it: were the writer killed mid-write, other processes
+    would still read what chroma then holds, not what they remembered from before."""
+    clock = [0.0]
+    writer = ChromaStore(deployment.client(), collection, fake_embedder.model_id)
+    Indexer(fake_embedder, writer).index([make_entry()])
+    reader = ChromaStore(deployment.client(), collection, fake_embedder.model_id, check_s=2.0,
+                         monotonic=lambda: clock[0])
+    vector = fake_embedder.embed_queries(["快递 延迟"])[0]
+
+    def answers() -> list[str]:
+        return [h.entry.answer for h in reader.query(vector, 1, EntryFilter())]
+
+    assert answers() == [make_entry().answer]
+    upsert = writer._col.upsert
+    during: list[list[str]] = []
+
+    def anchor_write_killed(**kwargs: Any) -> Any:
+        if any(i.endswith("#a") for i in kwargs["ids"]):  # the question's record is rewritten; the anchor is next
+            clock[0] += 2.0
+            during.append(answers())
+            raise RuntimeError("killed")
+        return upsert(**kwargs)
+
+    monkeypatch.setattr(writer._col, "upsert", anchor_write_killed)
+    with pytest.raises(StoreUnavailableError, match="killed"):
+        Indexer(fake_embedder, writer).index([make_entry(answer="今天发出。")])
+
+    assert during == [["今天发出。"]]  # the rewritten record, read again mid-write
