@@ -38,8 +38,8 @@ _FACETS_PER_HIT = 8  # an entry may match through several facets; fetch enough r
 _SCAN = 64
 _SCAN_CHUNK = 16  # metadata read per step: most queries find their k entries in the first step
 # Records whose metadata is remembered until the collection changes (~2.4 KB each: 20,480 records take ~48 MB).
-# Drafts on 10,000 entries then read no metadata from chroma: at 8 clients, 70-90 requests/s instead of 62-81 in
-# five alternating pairs (README, Benchmarks).
+# A warmed store (`warm`) reads no metadata for drafts on 10,000 entries: at 8 clients, 82-91 requests/s against
+# 58-67 when reads were kept 2 s, in three alternating pairs (README, Benchmarks).
 _RECORDS = 32_768
 # How often a store looks whether another process (a second worker, the CLI) changed the collection: what it read
 # before such a change may be used this long after it.
