@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.embedders import DEFAULT_EMBEDDER
+from knowledge.store import RECORDS
 
 
 class Settings(BaseSettings):
@@ -23,6 +24,7 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     database_url: str | None = None  # the draft log; default sqlite:///<data_dir>/draftdesk.db
     gap_similarity: float = Field(default=0.9, ge=-1.0, le=1.0)  # cosine at which unanswered questions group
+    remembered_records: int = Field(default=RECORDS, ge=0)  # per shop: records whose metadata the API keeps in memory
 
     shop_name: str = "晴川家居 Qingchuan Home"
     compliance_rules: Path | None = None  # a team's own compliance.yaml instead of drafting/rules/compliance.yaml

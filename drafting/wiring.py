@@ -82,7 +82,7 @@ def build_components(
 
     def build_shop(name: str) -> Shop:
         collection = collection_name(settings.collection, name)
-        store = ChromaStore(client, collection, embedder.model_id)
+        store = ChromaStore(client, collection, embedder.model_id, records=settings.remembered_records)
         if warm:
             store.warm()
         retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)

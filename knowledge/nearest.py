@@ -34,7 +34,7 @@ class RecentReads:
     that change replaced, and is not kept."""
 
     def __init__(self, size: int = 512) -> None:
-        self._size = size
+        self.size = size
         self._items: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._epoch = 0  # clears so far
@@ -59,7 +59,7 @@ class RecentReads:
                 return
             self._items[key] = (epoch, value)
             self._items.move_to_end(key)
-            while len(self._items) > self._size:
+            while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
     def clear(self) -> None:

@@ -37,10 +37,10 @@ _FACETS_PER_HIT = 8  # an entry may match through several facets; fetch enough r
 # nearest _SCAN records and filters them here, and leaves it to chroma only when too few of them pass.
 _SCAN = 64
 _SCAN_CHUNK = 16  # metadata read per step: most queries find their k entries in the first step
-# Records whose metadata is remembered until the collection changes (~2.4 KB each: 20,480 records take ~48 MB).
-# A warmed store (`warm`) reads no metadata for drafts on 10,000 entries: at 8 clients, 82-91 requests/s against
-# 58-67 when reads were kept 2 s, in three alternating pairs (README, Benchmarks).
-_RECORDS = 32_768
+# Records whose metadata a store remembers until the collection changes, by default (~2.4 KB each: 20,480 records
+# take ~48 MB). A warmed store (`warm`) reads no metadata for drafts on 10,000 entries: at 8 clients, 82-91
+# requests/s against 58-67 when reads were kept 2 s, in three alternating pairs (README, Benchmarks).
+RECORDS = 32_768
 # How often a store looks whether another process (a second worker, the CLI) changed the collection: what it read
 # before such a change may be used this long after it.
 CHECK_S = 2.0
@@ -130,11 +130,12 @@ class ChromaStore:
     """One collection; the embedder's model id is recorded on it and checked on open."""
 
     def __init__(self, client: Any, collection: str, embedder_id: str, *, batch: int = _BATCH,
-                 check_s: float = CHECK_S, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 records: int = RECORDS, check_s: float = CHECK_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._batch = batch  # records per call; chroma caps the size of one write
         self._client, self._name, self._embedder_id = client, collection, embedder_id
         self._recent = RecentReads()  # searches, and the records a narrow clause matched
-        self._records = RecentReads(_RECORDS)  # record id -> its metadata
+        self._records = RecentReads(records)  # record id -> its metadata, the least recently used going first
         self._check_s, self._now = check_s, monotonic
         self._watch_lock = threading.Lock()
         try:
@@ -162,11 +163,11 @@ class ChromaStore:
         self._checked = self._now()
 
     def warm(self) -> int:
-        """Read every record's metadata into memory, if they fit in what is remembered (`_RECORDS`): drafts then
+        """Read every record's metadata into memory, if they fit in what is remembered (`records`): drafts then
         read none from chroma until the collection changes. Returns the records read (0 when they do not fit)."""
         epoch = self._records.epoch
         records = self._call(self._col.count)
-        if records > _RECORDS:
+        if records > self._records.size:
             return 0
         read = 0
         for offset in range(0, records, self._batch):  # a concurrent write makes `put` drop what is read

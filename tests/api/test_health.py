@@ -52,13 +52,17 @@ def test_start_up_objects_are_frozen_while_serving(fake_settings: Settings, fake
     assert collected() and gc.get_freeze_count() == 0
 
 
+@pytest.mark.parametrize("remembered", [None, 0])
 def test_a_started_server_holds_the_records_and_reads_none_for_a_draft(
-        fake_settings: Settings, fake_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+        remembered: int | None, fake_settings: Settings, fake_embedder: HashingEmbedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The lifespan reads every record's metadata once (`ChromaStore.warm`): a draft then asks chroma only for the
-    nearest records and the live announcements, not for the metadata of what it found."""
-    with TestClient(create_app(fake_settings, embedder=fake_embedder)) as client:
+    nearest records and the live announcements, not for the metadata of what it found. With
+    DRAFTDESK_REMEMBERED_RECORDS=0 nothing is kept, and the draft reads it."""
+    settings = fake_settings if remembered is None else configure(fake_settings, remembered_records=remembered)
+    with TestClient(create_app(settings, embedder=fake_embedder)) as client:
         assert client.post("/v1/knowledge", json={"entries": ROWS}).status_code == 200
-    with TestClient(create_app(fake_settings, embedder=fake_embedder)) as client:
+    with TestClient(create_app(settings, embedder=fake_embedder)) as client:
         collection = client.app.state.components.shops.get().store._col  # type: ignore[attr-defined]
         reads: list[dict[str, Any]] = []
         get = collection.get
@@ -68,8 +72,11 @@ def test_a_started_server_holds_the_records_and_reads_none_for_a_draft(
 
         assert response.status_code == 200, response.text
         assert response.json()["citations"]
-        assert [r for r in reads if r.get("ids")] == []
-        assert reads == [{"where": {"kind": {"$in": ["announcement"]}}, "include": ["metadatas"]}]
+        announcements = {"where": {"kind": {"$in": ["announcement"]}}, "include": ["metadatas"]}
+        if remembered is None:
+            assert reads == [announcements]
+        else:
+            assert announcements in reads and any(r.get("ids") for r in reads)
 
 
 def test_readyz_counts_entries(client: TestClient) -> None:

@@ -391,12 +391,17 @@ def test_a_warmed_store_reads_no_metadata_for_its_searches_until_the_collection_
     assert "ship-001@zh" in before[0] and not any("ship-001@zh" in keys for keys in after)
 
 
-def test_warm_reads_nothing_when_the_records_would_not_fit(store: ChromaStore, indexer: Indexer,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    indexer.index(bilingual_entries())
-    monkeypatch.setattr("knowledge.store._RECORDS", 3)
+def test_warm_reads_nothing_when_the_records_would_not_fit(deployment: Deployment, collection: str,
+                                                           fake_embedder: HashingEmbedder) -> None:
+    entries = bilingual_entries()
+    records = sum(len(e.facets()) for e in entries)
+    Indexer(fake_embedder, ChromaStore(deployment.client(), collection, fake_embedder.model_id)).index(entries)
 
-    assert store.warm() == 0
+    def warm(size: int) -> int:
+        return ChromaStore(deployment.client(), collection, fake_embedder.model_id, records=size).warm()
+
+    assert warm(records - 1) == 0 and warm(0) == 0
+    assert warm(records) == records
 
 
 def test_a_write_in_progress_already_makes_other_stores_forget(
