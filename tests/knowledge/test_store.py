@@ -295,13 +295,18 @@ def test_keys_by_a_narrow_clause_apply_the_whole_filter(indexer: Indexer, store:
     assert _keys(store, entry_id="notice", locale="en") == ["notice@en"]
 
 
+def _watching(deployment: Deployment, collection: str, embedder: HashingEmbedder,
+              clock: list[float]) -> tuple[ChromaStore, ChromaStore]:
+    """A store that looks for other processes' writes every 2 s of `clock`, and another process's store."""
+    store = ChromaStore(deployment.client(), collection, embedder.model_id, check_s=2.0, monotonic=lambda: clock[0])
+    return store, ChromaStore(deployment.client(), collection, embedder.model_id)
+
+
 def test_records_read_are_read_again_only_after_a_write_of_ours_or_once_another_is_seen(
         deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
         monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [0.0]
-    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, check_s=2.0,
-                        monotonic=lambda: clock[0])
-    other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
+    store, other = _watching(deployment, collection, fake_embedder, clock)
     Indexer(fake_embedder, store).index([make_entry(), make_entry(id="ret-001", question="退货 怎么 办",
                                                                   answer="七天无理由退货。")])
     read: list[list[str]] = []
@@ -332,9 +337,7 @@ def test_records_read_are_read_again_only_after_a_write_of_ours_or_once_another_
 def test_remembered_reads_see_own_writes_the_time_and_others_writes_within_check_s(
         deployment: Deployment, collection: str, fake_embedder: HashingEmbedder) -> None:
     clock = [0.0]
-    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, check_s=2.0,
-                        monotonic=lambda: clock[0])
-    other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
+    store, other = _watching(deployment, collection, fake_embedder, clock)
     notice = make_entry(id="notice", kind="announcement", title="快递 延迟", question="", answer="快递延迟发货。",
                         valid_until=at(2026, 11, 20))
     Indexer(fake_embedder, store).index([make_entry(), notice])
@@ -366,9 +369,7 @@ def test_a_warmed_store_reads_no_metadata_for_its_searches_until_the_collection_
         deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
         monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [0.0]
-    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, check_s=2.0,
-                        monotonic=lambda: clock[0])
-    other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)  # another process's store
+    store, other = _watching(deployment, collection, fake_embedder, clock)
     entries = bilingual_entries()
     Indexer(fake_embedder, store).index(entries)
     records = sum(len(e.facets()) for e in entries)
