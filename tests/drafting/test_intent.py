@@ -3,6 +3,7 @@ embedder), the shipped rules on real wording, and the intent carried through Dra
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import get_args
 
@@ -56,7 +57,9 @@ def tiny_rules(tmp_path: Path) -> IntentRules:
 
 @pytest.fixture
 def classifier(fake_embedder: HashingEmbedder, tiny_rules: IntentRules) -> IntentClassifier:
-    return IntentClassifier(fake_embedder, tiny_rules, floors=FLOORS)
+    classifier = IntentClassifier(fake_embedder, tiny_rules, floors=FLOORS)
+    classifier.prepare()
+    return classifier
 
 
 # --- the rules file ------------------------------------------------------------------------------------
@@ -115,10 +118,34 @@ def test_a_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
 # --- the classifier, on tiny rules and the hashing embedder --------------------------------------------
 
 
-def test_examples_are_embedded_once_in_one_batch(fake_embedder: HashingEmbedder, tiny_rules: IntentRules) -> None:
-    IntentClassifier(fake_embedder, tiny_rules, floors=FLOORS)
+def test_examples_are_embedded_once_in_one_batch_when_first_needed(
+        fake_embedder: HashingEmbedder, tiny_rules: IntentRules) -> None:
+    """Not at construction: a command that never classifies never loads the model."""
+    classifier = IntentClassifier(fake_embedder, tiny_rules, floors=FLOORS)
+    assert fake_embedder.calls == []
+    classifier.classify("我要退货", "zh")  # a strong keyword: no embedding at all
+    assert fake_embedder.calls == []
 
-    assert fake_embedder.calls == [7]
+    classifier.classify("包裹在哪里", "zh")
+    classifier.classify("where is it", "en")
+    assert fake_embedder.calls == [1, 7, 1]  # the first message, then the examples together, once
+
+
+def test_prepare_embeds_the_examples_up_front_once(fake_embedder: HashingEmbedder, tiny_rules: IntentRules) -> None:
+    classifier = IntentClassifier(fake_embedder, tiny_rules, floors=FLOORS)
+    classifier.prepare()
+    classifier.prepare()
+    classifier.classify("包裹在哪里", "zh")
+    assert fake_embedder.calls == [7, 1]
+
+
+def test_threads_asking_at_once_embed_the_examples_once(
+        fake_embedder: HashingEmbedder, tiny_rules: IntentRules) -> None:
+    classifier = IntentClassifier(fake_embedder, tiny_rules, floors=FLOORS)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: classifier.classify("包裹在哪里", "zh"), range(16)))
+    assert len(set(results)) == 1
+    assert fake_embedder.calls.count(7) == 1
 
 
 @pytest.mark.parametrize(
@@ -132,7 +159,7 @@ def test_a_strong_keyword_decides_without_embedding_the_message(
     result = classifier.classify(message, locale)
 
     assert (result.intent, result.confidence, result.source) == (intent, 0.9, "keyword")
-    assert fake_embedder.calls == [7]  # only the examples, at construction
+    assert fake_embedder.calls == [7]  # only the examples, prepared by the fixture
 
 
 def test_priority_breaks_a_tie_between_equally_strong_keywords(classifier: IntentClassifier) -> None:
