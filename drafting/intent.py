@@ -1,7 +1,8 @@
 """Buyer intent: keyword rules from drafting/rules/intents.yaml first, then the nearest example message by embedding.
 
 The rules file holds every word list and example (zh and en); `load_intent_rules` validates it. The classifier
-embeds the examples once, at construction, and per message at most once more.
+embeds the examples once, together, when a message first needs them (or at `prepare`), and per message at most once
+more.
 """
 
 from __future__ import annotations
