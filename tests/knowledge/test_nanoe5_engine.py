@@ -35,7 +35,10 @@ def test_engine_picks_the_same_entry_for_every_sample_question(reference_sample_
     flipped = rows[ours_best != theirs_best]
     gaps = theirs[flipped, theirs_best[flipped]] - theirs[flipped, ours_best[flipped]]
     assert len(ours) > 400
-    assert len(flipped) <= len(ours) // 100  # 2 of 423 when written
+    # 4-bit weights move a score by up to ~0.003, and how far depends on the CPU's kernels: 2 of 423 flipped on an
+    # AMD EPYC (AVX-512), 6 on an Intel Xeon (AVX-512 VNNI, AMX), every one by less than 0.001 in the reference
+    assert np.abs(ours - theirs).max() < 0.005
+    assert len(flipped) <= len(ours) // 50
     assert np.all(gaps < 0.003)  # and only near-ties: the reference itself barely told those entries apart
 
 
