@@ -25,7 +25,8 @@ class E5Runtime:
     """What the E5 runtimes share around their one forward pass (`_forward`: input ids and attention mask to unit
     vectors): the folder's tokenizer, the prefixes and the batching."""
 
-    def __init__(self, folder: Path, *, model_id: str, dimension: int, batch: int) -> None:
+    def __init__(self, folder: Path, *, model_id: str, dimension: int, batch: int, width_step: int = 1,
+                 pass_tokens: int | None = None) -> None:
         try:
             from tokenizers import Tokenizer
 
@@ -38,6 +39,8 @@ class E5Runtime:
         self._model_id = model_id
         self._dimension = dimension
         self._batch = batch
+        self._width_step = width_step
+        self._pass_tokens = pass_tokens
 
     @property
     def model_id(self) -> str:
@@ -63,9 +66,10 @@ class E5Runtime:
         try:
             ids = [e.ids for e in self._tokenizer.encode_batch([(prefix + t).strip() for t in texts])]
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-            for start, end in groups([len(ids[i]) for i in order], self._batch):
+            widths = [self._width(len(ids[i])) for i in order]
+            for start, end in groups(widths, self._batch, tokens=self._pass_tokens):
                 part = order[start:end]
-                width = len(ids[part[-1]])
+                width = widths[end - 1]
                 padded = np.full((len(part), width), self._pad, dtype=np.int64)
                 mask = np.zeros((len(part), width), dtype=np.int64)
                 for row, i in enumerate(part):
@@ -77,15 +81,23 @@ class E5Runtime:
         return out
 
 
-def groups(lengths: Sequence[int], batch: int, call: int = CALL_TOKENS) -> list[tuple[int, int]]:
-    """Where to cut texts sorted by token count into passes of at most `batch`, each padded to its longest: the cuts
-    that cost least, counting `call` tokens a pass. Eight dev messages of 9-64 tokens pad ~30 % in one pass; a long
-    one among short ones then gets a pass of its own."""
+    def _width(self, tokens: int) -> int:
+        """A pass's width: its longest text, rounded up to a multiple of `width_step` (padding is masked out)."""
+        return -(-tokens // self._width_step) * self._width_step
+
+
+def groups(lengths: Sequence[int], batch: int, call: int = CALL_TOKENS,
+           tokens: int | None = None) -> list[tuple[int, int]]:
+    """Where to cut texts sorted by token count into passes of at most `batch` (and, given `tokens`, of at most that
+    many padded tokens, but never less than one text), each padded to its longest: the cuts that cost least, counting
+    `call` tokens a pass. Eight dev messages of 9-64 tokens pad ~30 % in one pass; a long one among short ones then
+    gets a pass of its own."""
     best = [0] * (len(lengths) + 1)
     cut = [0] * (len(lengths) + 1)
     for end in range(1, len(lengths) + 1):
+        most = batch if tokens is None else max(1, min(batch, tokens // max(1, lengths[end - 1])))
         best[end], cut[end] = min((best[start] + call + (end - start) * lengths[end - 1], start)
-                                  for start in range(max(0, end - batch), end))
+                                  for start in range(max(0, end - most), end))
     bounds: list[tuple[int, int]] = []
     end = len(lengths)
     while end > 0:

@@ -19,6 +19,13 @@ from knowledge.embedders.e5_tokens import E5Runtime, Tokens
 from knowledge.embedders.onnx_e5 import ensure_e5_onnx
 from knowledge.errors import EmbedderError
 
+# Passes are padded to a multiple of 16 tokens: OpenVINO compiles kernels for each shape it first meets (~6 ms for one
+# message, ~40 ms for 32 passages), and on AMX, whose tiles hold 16 rows, the padding costs little or nothing.
+WIDTH_STEP = 16
+# And hold at most 2,048 tokens (up to 64 texts): a pass's activations then stay in the cores' caches. Passages of
+# ~125 tokens embed ~10 % faster than in passes of 32, those of ~240 tokens in passes of 8 faster still.
+PASS_TOKENS = 2048
+
 
 def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """Whether this CPU computes bfloat16 in hardware (elsewhere it is emulated, slower than float32), read from the
@@ -34,7 +41,7 @@ class OpenVinoE5Embedder(E5Runtime):
     """Safe to call from several threads: each pass takes an inference request of its own from a pool."""
 
     def __init__(self, folder: Path, *, model_id: str, bf16: bool = True, threads: int | None = None,
-                 batch: int = 32) -> None:
+                 batch: int = 64) -> None:
         try:
             import openvino
 
@@ -48,7 +55,8 @@ class OpenVinoE5Embedder(E5Runtime):
             raise EmbedderError(f"could not load the embedding model from {folder} on OpenVINO: {exc}") from exc
         self._requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
         super().__init__(folder, model_id=model_id,
-                         dimension=int(self._compiled.output(0).get_partial_shape()[1].get_length()), batch=batch)
+                         dimension=int(self._compiled.output(0).get_partial_shape()[1].get_length()), batch=batch,
+                         width_step=WIDTH_STEP, pass_tokens=PASS_TOKENS)
 
     def _forward(self, ids: Tokens, mask: Tokens) -> npt.NDArray[Any]:
         """A request's output tensor is its own memory, reused by its next pass: copied out before it goes back."""

@@ -43,3 +43,12 @@ def test_a_long_message_among_short_ones_gets_a_pass_of_its_own() -> None:
 def test_equal_lengths_fill_passes_up_to_the_batch() -> None:
     bounds = groups([20] * 100, 32)
     assert len(bounds) == 4 and all(end - start <= 32 for start, end in bounds)
+
+
+def test_a_token_budget_puts_fewer_long_texts_in_a_pass_but_never_none() -> None:
+    lengths = [16] * 100 + [256] * 20 + [512] * 3
+    bounds = groups(lengths, 64, tokens=2048)
+    assert all(end - start <= max(1, 2048 // lengths[end - 1]) for start, end in bounds)
+    assert [i for start, end in bounds for i in range(start, end)] == list(range(len(lengths)))
+    assert groups([600], 64, tokens=512) == [(0, 1)]  # longer than the budget: a pass of one
+    assert groups([16] * 100, 64, tokens=2048) == groups([16] * 100, 64)  # short texts: the batch size decides

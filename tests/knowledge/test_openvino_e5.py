@@ -42,8 +42,26 @@ def test_bf16_vectors_agree_with_the_reference(bf16: OpenVinoE5Embedder, referen
 
 @pytest.mark.model
 def test_full_precision_on_openvino_is_the_reference(reference: Embedder) -> None:
+    """Its passes are padded to a multiple of 16 tokens: at full precision the padding is seen to change nothing."""
     fp32 = OpenVinoE5Embedder(ensure_e5_folder(MODEL_CACHE), model_id=E5_MODEL_ID, bf16=False, batch=3)
     np.testing.assert_allclose(fp32.embed_passages(TEXTS), reference.embed_passages(TEXTS), atol=1e-5)
+    np.testing.assert_allclose(fp32.embed_queries(TEXTS), reference.embed_queries(TEXTS), atol=1e-5)
+
+
+@pytest.mark.model
+def test_passes_take_few_shapes_and_at_most_2048_tokens(bf16: OpenVinoE5Embedder,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenVINO compiles kernels for each new shape: widths come in steps of 16, and long texts go fewer to a pass."""
+    shapes: list[tuple[int, int]] = []
+    forward = bf16._forward
+    monkeypatch.setattr(bf16, "_forward", lambda ids, mask: shapes.append(ids.shape) or forward(ids, mask))
+    texts = [f"第{n}个问题：{'快递到哪了' * (n % 40)}" for n in range(200)] + [E5_TEXTS[5]] * 9
+
+    vectors = bf16.embed_passages(texts)
+
+    assert vectors.shape == (len(texts), 384) and sum(rows for rows, _ in shapes) == len(texts)
+    assert all(width % 16 == 0 and rows * width <= 2048 for rows, width in shapes), shapes
+    assert (4, 512) in shapes  # the nine past 512 tokens: four to a pass
 
 
 @pytest.mark.model
