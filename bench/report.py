@@ -42,8 +42,9 @@ def markdown(r: dict[str, Any]) -> str:
     env = r.get("environment", {})
     lines = [
         "# draftdesk benchmark", "",
-        f"One run, {env.get('date', '?')}: {env.get('cpu_count', '?')} CPUs, Python {env.get('python', '?')}, "
-        f"torch {env.get('torch', '?')}, chromadb {env.get('chromadb', '?')}, langchain-chroma "
+        f"One run, {env.get('date', '?')}: {env.get('cpu_count', '?')} CPUs ({env.get('cpu', '?')}; bfloat16: "
+        f"{env.get('cpu_bf16', '?')}), Python {env.get('python', '?')}, torch {env.get('torch', '?')}, "
+        f"openvino {env.get('openvino', '?')}, chromadb {env.get('chromadb', '?')}, langchain-chroma "
         f"{env.get('langchain-chroma', '?')}. KB {r['kb_size']} entries; mocked LLM answers after "
         f"{r.get('llm_delay_ms', '?')} ms; `make bench` took {r.get('bench_wall_s', '?')} s.", "",
         "## Drafts over HTTP", "",

@@ -36,15 +36,28 @@ def _int(name: str, default: int) -> int:
 
 def environment() -> dict[str, Any]:
     versions = {}
-    for pkg in ("torch", "sentence-transformers", "chromadb", "langchain-core", "langchain-chroma", "fastapi",
-                "uvicorn"):
+    for pkg in ("torch", "sentence-transformers", "openvino", "chromadb", "langchain-core", "langchain-chroma",
+                "fastapi", "uvicorn"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    return {"cpu_count": os.cpu_count(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+    return {**cpu_info(), "cpu_count": os.cpu_count(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
             "python": platform.python_version(), "platform": platform.platform(),
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **versions}
+
+
+def cpu_info(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, Any]:
+    """The CPU's name and its bfloat16 flags as Linux reports them: the runtimes' speeds differ a lot between CPUs
+    (an AMD EPYC with AVX512-BF16 and an Intel Xeon with AMX too gave other ratios)."""
+    try:
+        lines = cpuinfo.read_text().splitlines()
+    except OSError:
+        lines = []
+    name = next((x.partition(":")[2].strip() for x in lines if x.startswith("model name")), "")
+    flags = next((x.partition(":")[2].split() for x in lines if x.startswith("flags")), [])
+    return {"cpu": name or platform.processor() or "?",
+            "cpu_bf16": " ".join(f for f in ("avx512_bf16", "amx_bf16") if f in flags) or "none"}
 
 
 def _profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:

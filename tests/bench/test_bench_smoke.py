@@ -11,6 +11,7 @@ from bench import kb
 from bench.indexing import index_draftdesk, index_naive
 from bench.load import Server, free_port, percentile, run_load
 from bench.report import REQUIRED, derive, markdown
+from bench.run import cpu_info
 from tests.fakes import HashingEmbedder
 
 
@@ -102,3 +103,11 @@ def test_servers_take_turns_at_each_level(monkeypatch: pytest.MonkeyPatch, bases
         assert figures[f"{name}_surge_requests"] == 6
         assert figures[f"{name}_rss_rest_mb"] > 0 and figures[f"{name}_rss_load_mb"] > 0
     assert all(s.proc is not None and s.proc.poll() is not None for s in servers.values())  # both stopped
+
+
+def test_the_environment_names_the_cpu_and_its_bfloat16(tmp_path: Path) -> None:
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu avx512_bf16 amx_bf16\n")
+    assert cpu_info(info) == {"cpu": "Intel(R) Xeon(R) Processor", "cpu_bf16": "avx512_bf16 amx_bf16"}
+    info.write_text("model name\t: AMD EPYC\nflags\t\t: fpu avx2\n")
+    assert cpu_info(info) == {"cpu": "AMD EPYC", "cpu_bf16": "none"}
