@@ -21,7 +21,8 @@ def derive(f: dict[str, Any]) -> dict[str, Any]:
     for ours, naive, prefix in (("template", "naive_template", ""), ("llm", "naive_llm", "llm_")):
         out[f"{prefix}c1_p50_ratio_vs_naive"] = _ratio(f.get(f"{ours}_c1_p50_ms"), f.get(f"{naive}_c1_p50_ms"))
         out[f"{prefix}c8_p95_ratio_vs_naive"] = _ratio(f.get(f"{ours}_c8_p95_ms"), f.get(f"{naive}_c8_p95_ms"))
-        out[f"{prefix}throughput_ratio_vs_naive"] = _ratio(f.get(f"{ours}_c32_rps"), f.get(f"{naive}_c32_rps"))
+        # the issue's throughput target is at 8 clients (distinct messages); c32's ratio is c32_rps_ratio_vs_naive
+        out[f"{prefix}throughput_ratio_vs_naive"] = _ratio(f.get(f"{ours}_c8_rps"), f.get(f"{naive}_c8_rps"))
         for c in (1, 8, 32):
             out[f"{prefix}c{c}_rps_ratio_vs_naive"] = _ratio(f.get(f"{ours}_c{c}_rps"), f.get(f"{naive}_c{c}_rps"))
     out["surge_throughput_ratio_vs_naive"] = _ratio(f.get("template_surge_rps"), f.get("naive_template_surge_rps"))
@@ -61,8 +62,8 @@ def markdown(r: dict[str, Any]) -> str:
     lines += ["", "## Ratios, draftdesk ÷ naive (latency: < 1 is better; throughput and rate: > 1 is better)", "",
               "| figure | template provider | mocked LLM |", "|---|---:|---:|"]
     for key, label in (("c1_p50_ratio_vs_naive", "p50 latency, c1"), ("c8_p95_ratio_vs_naive", "p95 latency, c8"),
-                       ("c1_rps_ratio_vs_naive", "throughput, c1"), ("c8_rps_ratio_vs_naive", "throughput, c8"),
-                       ("throughput_ratio_vs_naive", "throughput, c32")):
+                       ("c1_rps_ratio_vs_naive", "throughput, c1"), ("throughput_ratio_vs_naive", "throughput, c8"),
+                       ("c32_rps_ratio_vs_naive", "throughput, c32")):
         lines.append(f"| {label} | {_get(r, key)} | {_get(r, 'llm_' + key)} |")
     lines += [f"| surge throughput ({r.get('surge_messages', '?')} mostly near-duplicates, c32) | "
               f"{_get(r, 'surge_throughput_ratio_vs_naive')} | – |",

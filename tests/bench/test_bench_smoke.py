@@ -111,3 +111,16 @@ def test_the_environment_names_the_cpu_and_its_bfloat16(tmp_path: Path) -> None:
     assert cpu_info(info) == {"cpu": "Intel(R) Xeon(R) Processor", "cpu_bf16": "avx512_bf16 amx_bf16"}
     info.write_text("model name\t: AMD EPYC\nflags\t\t: fpu avx2\n")
     assert cpu_info(info) == {"cpu": "AMD EPYC", "cpu_bf16": "none"}
+
+
+def test_the_throughput_ratio_is_the_targets_eight_clients() -> None:
+    figures = {f"{name}_{level}_rps": rps for name, by_level in
+               (("template", {"c1": 60.0, "c8": 120.0, "c32": 180.0}), ("naive_template", {"c1": 30.0, "c8": 40.0,
+                                                                                          "c32": 30.0}))
+               for level, rps in by_level.items()}
+    figures |= {"kb_size": 10, "template_c1_p50_ms": 1.0, "template_c8_p95_ms": 1.0, "index_rate_per_s": 1.0,
+                "reindex_unchanged_s": 0.1, "reindex_unchanged_embedded": 0}
+    results = derive(figures)
+    assert results["throughput_ratio_vs_naive"] == results["c8_rps_ratio_vs_naive"] == 3.0
+    assert results["c32_rps_ratio_vs_naive"] == 6.0
+    assert "| throughput, c8 | 3 |" in markdown(results | {"environment": {}})
