@@ -26,6 +26,7 @@ from bench import kb
 from bench.load import ROOT, LoadResult, Server, rss_mb, run_load
 from bench.report import derive, markdown
 from knowledge.embedders.e5_folder import FOLDER_NAME
+from knowledge.embedders.openvino_e5 import bf16_flags
 
 CONCURRENCY = (1, 8, 32)
 
@@ -55,9 +56,7 @@ def cpu_info(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, Any]:
     except OSError:
         lines = []
     name = next((x.partition(":")[2].strip() for x in lines if x.startswith("model name")), "")
-    flags = next((x.partition(":")[2].split() for x in lines if x.startswith("flags")), [])
-    return {"cpu": name or platform.processor() or "?",
-            "cpu_bf16": " ".join(f for f in ("avx512_bf16", "amx_bf16") if f in flags) or "none"}
+    return {"cpu": name or platform.processor() or "?", "cpu_bf16": " ".join(bf16_flags(cpuinfo)) or "none"}
 
 
 def _profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:

@@ -27,14 +27,19 @@ WIDTH_STEP = 16
 PASS_TOKENS = 2048
 
 
-def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether this CPU computes bfloat16 in hardware (elsewhere it is emulated, slower than float32), read from the
-    flags Linux reports, so that asking loads nothing; False where there are none to read."""
+def bf16_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> list[str]:
+    """This CPU's bfloat16 instructions (`avx512_bf16`, `amx_bf16`) among the flags Linux reports, read so that
+    asking loads nothing; none where there are none to read."""
     try:
         flags = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), "").split()
     except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+        return []
+    return [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
+
+
+def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes bfloat16 in hardware (elsewhere it is emulated, slower than float32)."""
+    return bool(bf16_flags(cpuinfo))
 
 
 class OpenVinoE5Embedder(E5Runtime):

@@ -114,12 +114,10 @@ def test_the_environment_names_the_cpu_and_its_bfloat16(tmp_path: Path) -> None:
 
 
 def test_the_throughput_ratio_is_the_targets_eight_clients() -> None:
-    figures = {f"{name}_{level}_rps": rps for name, by_level in
-               (("template", {"c1": 60.0, "c8": 120.0, "c32": 180.0}), ("naive_template", {"c1": 30.0, "c8": 40.0,
-                                                                                          "c32": 30.0}))
-               for level, rps in by_level.items()}
-    figures |= {"kb_size": 10, "template_c1_p50_ms": 1.0, "template_c8_p95_ms": 1.0, "index_rate_per_s": 1.0,
-                "reindex_unchanged_s": 0.1, "reindex_unchanged_embedded": 0}
+    figures = {"template_c1_rps": 60.0, "template_c8_rps": 120.0, "template_c32_rps": 180.0,
+               "naive_template_c1_rps": 30.0, "naive_template_c8_rps": 40.0, "naive_template_c32_rps": 30.0,
+               "kb_size": 10, "template_c1_p50_ms": 1.0, "template_c8_p95_ms": 1.0, "index_rate_per_s": 1.0,
+               "reindex_unchanged_s": 0.1, "reindex_unchanged_embedded": 0}
     results = derive(figures)
     assert results["throughput_ratio_vs_naive"] == results["c8_rps_ratio_vs_naive"] == 3.0
     assert results["c32_rps_ratio_vs_naive"] == 6.0

@@ -49,7 +49,7 @@ def test_full_precision_on_openvino_is_the_reference(reference: Embedder) -> Non
 
 
 @pytest.mark.model
-def test_passes_take_few_shapes_and_at_most_2048_tokens(bf16: OpenVinoE5Embedder,
+def test_passes_come_in_widths_of_16_tokens_and_hold_at_most_2048(bf16: OpenVinoE5Embedder,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """OpenVINO compiles kernels for each new shape: widths come in steps of 16, and long texts go fewer to a pass."""
     shapes: list[tuple[int, int]] = []
