@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -54,7 +57,7 @@ def test_callers_that_arrive_while_the_model_is_busy_share_one_pass() -> None:
         first = pool.submit(batching.embed_queries, ["the first"])
         assert inner.started.acquire(timeout=5)  # the first pass is running, alone
         rest = [pool.submit(batching.embed_queries, texts) for texts in asks]
-        while batching.grouped.waiting < len(asks):  # all seven wait behind it
+        while batching.waiting < len(asks):  # all seven wait behind it
             threading.Event().wait(0.01)
         inner.release.set()
         got = [f.result(timeout=10) for f in rest]
@@ -86,7 +89,7 @@ def test_an_error_reaches_every_caller_in_its_batch_and_the_next_batch_runs() ->
         first = pool.submit(batching.embed_queries, ["first"])
         assert inner.started.acquire(timeout=5)
         doomed = [pool.submit(batching.embed_queries, texts) for texts in (["bad"], ["fine"])]
-        while batching.grouped.waiting < 2:
+        while batching.waiting < 2:
             threading.Event().wait(0.01)
         inner.release.set()
         for future in doomed:  # "fine" shared the failing pass
@@ -115,3 +118,28 @@ def test_passages_and_large_query_batches_go_straight_through() -> None:
     assert passages.shape == (2, inner.dimension) and inner.most_at_once == 2
     assert batching.embed_passages(["c"]).shape == (1, inner.dimension)
     assert (batching.model_id, batching.dimension) == (inner.model_id, inner.dimension)
+
+
+def test_every_pass_runs_on_the_embedders_own_thread_which_ends_with_it() -> None:
+    class ThreadNoting(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.threads: set[int] = set()
+
+        def embed_queries(self, texts: Sequence[str]) -> Vectors:
+            self.threads.add(threading.get_ident())
+            return super().embed_queries(texts)
+
+    inner = ThreadNoting()
+    batching = BatchingEmbedder(inner)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(batching.embed_queries, _texts(40)))
+    assert len(inner.threads) == 1 and threading.get_ident() not in inner.threads
+
+    gone = weakref.ref(inner)
+    del inner, batching
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while gone() is not None and time.monotonic() < deadline:  # the thread stops and lets go of the model
+        time.sleep(0.01)
+    assert gone() is None
