@@ -87,7 +87,8 @@ def build_components(
 
     def build_shop(name: str) -> Shop:
         collection = collection_name(settings.collection, name)
-        store = ChromaStore(client, collection, embedder.model_id, records=settings.remembered_records)
+        store = ChromaStore(client, collection, embedder.model_id, records=settings.remembered_records,
+                            exact=settings.chroma_host is None)  # a server's other workers write to it too
         if warm:
             store.warm()
         retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.embedders.base import Vectors
 from knowledge.errors import EmbedderMismatchError, KnowledgeError, StoreUnavailableError
+from knowledge.exact import ExactIndex
 from knowledge.models import Entry
 from knowledge.nearest import Meta, Nearest, RecentReads
 
@@ -130,14 +132,22 @@ class ChromaStore:
     """One collection; the embedder's model id is recorded on it and checked on open."""
 
     def __init__(self, client: Any, collection: str, embedder_id: str, *, batch: int = _BATCH,
-                 records: int = RECORDS, check_s: float = CHECK_S,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 records: int = RECORDS, check_s: float = CHECK_S, rewarm_after_s: float = CHECK_S,
+                 exact: bool = True, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._batch = batch  # records per call; chroma caps the size of one write
         self._client, self._name, self._embedder_id = client, collection, embedder_id
         self._recent = RecentReads()  # searches, and the records a narrow clause matched
         self._records = RecentReads(records)  # record id -> its metadata, the least recently used going first
         self._check_s, self._now = check_s, monotonic
         self._watch_lock = threading.Lock()
+        # every record's vector, read by `warm` in the records' epoch; searched instead of chroma while that lasts.
+        # Not for a Chroma server that several workers write to: each would see another's new entries only once it
+        # noticed the change (`check_s`), where chroma's search sees them at once.
+        self._search_here = exact
+        self._exact: tuple[int, ExactIndex] | None = None
+        self._warmed = False  # `warm` found that the records fit: after a change it reads them again
+        self._rewarm_after_s = rewarm_after_s
+        self._rewarming = threading.Lock()  # held by the one thread that waits to warm the store again
         try:
             self._col = client.get_or_create_collection(
                 collection,
@@ -163,19 +173,58 @@ class ChromaStore:
         self._checked = self._now()
 
     def warm(self) -> int:
-        """Read every record's metadata into memory, if they fit in what is remembered (`records`): drafts then
-        read none from chroma until the collection changes. Returns the records read (0 when they do not fit)."""
+        """Read every record's metadata and vector into memory, if they fit in what is remembered (`records`):
+        drafts then read no metadata from chroma, and search the vectors here (`ExactIndex`), until the collection
+        changes; a while after it last changed, a thread of the store's own warms it again. Returns the records
+        read (0 when they do not fit)."""
         epoch = self._records.epoch
         records = self._call(self._col.count)
-        if records > self._records.size:
+        self._warmed = records <= self._records.size
+        if not self._warmed:
+            self._exact = None
             return 0
-        read = 0
+        ids: list[str] = []
+        vectors: npt.NDArray[np.float32] | None = None  # filled in place: no second copy of 31 MB on the way
         for offset in range(0, records, self._batch):  # a concurrent write makes `put` drop what is read
-            got = self._call(self._col.get, include=["metadatas"], limit=self._batch, offset=offset)
+            got = self._call(self._col.get, include=["metadatas", "embeddings"] if self._search_here else ["metadatas"],
+                             limit=self._batch, offset=offset)
             for record, meta in zip(got["ids"], got["metadatas"], strict=True):
                 self._records.put(record, meta, epoch)
-            read += len(got["ids"])
-        return read
+            if self._search_here and len(got["ids"]):
+                part = np.asarray(got["embeddings"], dtype=np.float32)
+                if vectors is None:
+                    vectors = np.empty((records, part.shape[1]), dtype=np.float32)
+                vectors[len(ids):len(ids) + len(part)] = part[:records - len(ids)]
+            ids.extend(got["ids"][:records - len(ids)])  # records written since `count` wait for the next warm
+        if self._search_here and self._records.epoch == epoch:  # else a write came in between: warmed again later
+            self._exact = (epoch, ExactIndex(ids, vectors[:len(ids)] if vectors is not None else []))
+        return len(ids)
+
+    def _nearest(self, query: Vectors) -> Nearest:
+        """The nearest `_SCAN` records: from the vectors in memory while nothing has changed since they were read,
+        else from chroma's search (and the store is warmed again once the collection has been quiet a while)."""
+        exact = self._exact
+        if exact is not None and exact[0] == self._records.epoch:
+            return exact[1].nearest(query, _SCAN)
+        if self._warmed and self._search_here and self._rewarming.acquire(blocking=False):
+            threading.Thread(target=self._rewarm, name="draftdesk-rewarm", daemon=True).start()
+        got = self._call(self._col.query, query_embeddings=query, n_results=_SCAN, include=["distances"])
+        return Nearest(tuple(got["ids"][0]), tuple(got["distances"][0]))
+
+    def _rewarm(self) -> None:
+        """Warm the store again once no write has come for `rewarm_after_s` (an upload writes in many calls)."""
+        try:
+            while True:
+                epoch = self._records.epoch
+                threading.Event().wait(self._rewarm_after_s)
+                if self._records.epoch == epoch and self.warm() == 0 and not self._warmed:
+                    return  # the records no longer fit in memory: chroma searches them from now on
+                if self._exact is not None and self._exact[0] == self._records.epoch:
+                    return
+        except KnowledgeError:
+            pass  # the store is unreachable: chroma's search says so to the next draft, which tries again
+        finally:
+            self._rewarming.release()
 
     def _watch(self) -> None:
         """Forget what was read if another process changed the collection: its writes change the collection's
@@ -341,8 +390,7 @@ class ChromaStore:
         recent = self._recent.get(key)
         if recent is None:
             epoch = self._recent.epoch
-            got = self._call(self._col.query, query_embeddings=query, n_results=_SCAN, include=["distances"])
-            nearest = Nearest(tuple(got["ids"][0]), tuple(got["distances"][0]))
+            nearest = self._nearest(query)
         else:
             epoch, nearest = recent
         best: dict[str, Hit] = {}

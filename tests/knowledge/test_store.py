@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -390,6 +391,68 @@ def test_a_warmed_store_reads_no_metadata_for_its_searches_until_the_collection_
     after = [search(m) for m in messages]
     assert reads  # the collection changed: what was in memory is gone, and what is searched now is read again
     assert "ship-001@zh" in before[0] and not any("ship-001@zh" in keys for keys in after)
+
+
+def test_a_warmed_store_searches_its_vectors_in_memory_and_finds_what_chroma_finds(
+        deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id)
+    Indexer(fake_embedder, store).index(bilingual_entries())
+    messages = ["快递 还没到", "退货 怎么 办", "where is my parcel", "can I return it", "发票", "invoice"]
+
+    def search(s: ChromaStore, message: str) -> list[tuple[str, float]]:
+        hits = s.query(fake_embedder.embed_queries([message])[0], 3, EntryFilter(locale="zh" if message[0] > "~"
+                                                                              else "en"))
+        return [(h.entry.key, round(h.score, 4)) for h in hits]
+
+    by_chroma = [search(store, m) for m in messages]
+    warmed = ChromaStore(deployment.client(), collection, fake_embedder.model_id)
+    warmed.warm()
+    searches: list[Any] = []
+    query = warmed._col.query
+    monkeypatch.setattr(warmed._col, "query", lambda **kwargs: searches.append(kwargs) or query(**kwargs))
+
+    assert [search(warmed, m) for m in messages] == by_chroma and all(by_chroma)
+    assert searches == []  # every search ran on the vectors in memory
+
+
+def test_after_a_change_chroma_searches_until_the_store_has_warmed_again(
+        deployment: Deployment, collection: str, fake_embedder: HashingEmbedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, rewarm_after_s=0.2)
+    indexer = Indexer(fake_embedder, store)
+    indexer.index(bilingual_entries())
+    store.warm()
+    searches: list[Any] = []
+    query = store._col.query
+    monkeypatch.setattr(store._col, "query", lambda **kwargs: searches.append(kwargs) or query(**kwargs))
+
+    def search() -> list[str]:
+        return [h.entry.key for h in store.query(fake_embedder.embed_queries(["快递 还没到"])[0], 3, EntryFilter())]
+
+    assert "ship-001@zh" in search() and searches == []
+    store.delete(["ship-001@zh"])
+    assert "ship-001@zh" not in search() and len(searches) == 1  # the vectors in memory are out of date
+    deadline = time.monotonic() + 20
+    while store._exact is None or store._exact[0] != store._records.epoch:  # a thread reads them again, once quiet
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    searches.clear()
+    assert "ship-001@zh" not in search() and searches == []
+    assert store.warm() == sum(len(e.facets()) for e in bilingual_entries()) - 2  # the deleted entry's two facets
+
+
+def test_without_the_vectors_in_memory_a_warmed_store_sees_another_stores_new_entries_at_once(
+        deployment: Deployment, collection: str, fake_embedder: HashingEmbedder) -> None:
+    """As several workers on one Chroma server: chroma searches, so what one indexes the next draft of another finds."""
+    store = ChromaStore(deployment.client(), collection, fake_embedder.model_id, exact=False)
+    other = ChromaStore(deployment.client(), collection, fake_embedder.model_id)
+    Indexer(fake_embedder, other).index([make_entry(id="ret-001", question="退货 怎么 办", answer="七天无理由")])
+    assert store.warm() == 2 and store._exact is None
+
+    Indexer(fake_embedder, other).index([make_entry()])
+    found = store.query(fake_embedder.embed_queries(["快递 还没到"])[0], 2, EntryFilter())
+    assert found[0].entry.key == "ship-001@zh"
 
 
 def test_warm_reads_nothing_when_the_records_would_not_fit(deployment: Deployment, collection: str,
