@@ -300,18 +300,19 @@ def _fold_char(char: str) -> str:
 
 def _fold_map(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the index of the original character it came from."""
-    parts = [_fold_char(char) for char in text]  # every draft is folded twice: characters repeat, folds are cached
-    if all(len(part) == 1 for part in parts):  # the usual case: one character each
-        return "".join(parts), list(range(len(text)))
+    parts = list(map(_fold_char, text))  # every draft is folded twice: characters repeat, folds are cached
+    folded = "".join(parts)
+    if len(folded) == len(parts):  # the usual case: one character each (a fold is never empty)
+        return folded, list(range(len(text)))
     origin: list[int] = []
     for index, folded in enumerate(parts):
         origin.extend([index] * len(folded))
-    return "".join(parts), origin
+    return folded, origin
 
 
 def _key(text: str) -> str:
     """Letters and digits only: "138-1234-5678" echoes "13812345678"."""
-    return "".join(c for c in text if c.isalnum())
+    return "".join(filter(str.isalnum, text))
 
 
 def _phrase_pattern(phrase: str) -> str:

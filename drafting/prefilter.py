@@ -36,7 +36,7 @@ class Screen:
         rest = self._rest is None or self._rest.search(text) is not None  # None: they could not be joined, run each
         return [
             pattern for pattern, lits in zip(self.patterns, self._literals, strict=True)
-            if (rest if lits is None else any(lit in text for lit in lits))
+            if (rest if lits is None else any(map(text.__contains__, lits)))
         ]
 
 

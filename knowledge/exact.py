@@ -38,4 +38,4 @@ class ExactIndex:
         scores = np.einsum("ij,j->i", self._matrix, vector)
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return Nearest(tuple(self._ids[i] for i in top), tuple(float(1.0 - scores[i]) for i in top))
+        return Nearest(tuple(map(self._ids.__getitem__, top.tolist())), tuple((1.0 - scores[top]).tolist()))
