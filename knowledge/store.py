@@ -184,7 +184,7 @@ class ChromaStore:
             self._exact = None
             return 0
         ids: list[str] = []
-        vectors: npt.NDArray[np.float32] | None = None  # filled in place: no second copy of 31 MB on the way
+        vectors: npt.NDArray[np.float32] | None = None  # filled batch by batch, not gathered in a list first
         for offset in range(0, records, self._batch):  # a concurrent write makes `put` drop what is read
             got = self._call(self._col.get, include=["metadatas", "embeddings"] if self._search_here else ["metadatas"],
                              limit=self._batch, offset=offset)
@@ -217,7 +217,9 @@ class ChromaStore:
             while True:
                 epoch = self._records.epoch
                 threading.Event().wait(self._rewarm_after_s)
-                if self._records.epoch == epoch and self.warm() == 0 and not self._warmed:
+                if self._records.epoch == epoch:
+                    self.warm()
+                if not self._warmed:
                     return  # the records no longer fit in memory: chroma searches them from now on
                 if self._exact is not None and self._exact[0] == self._records.epoch:
                     return

@@ -1,10 +1,9 @@
 """multilingual-e5-small on OpenVINO, the default where the CPU computes bfloat16 in hardware: the folder's BERT
 converted once to OpenVINO's own format (`ensure_e5_openvino`) and compiled for the CPU in bfloat16 (oneDNN's
 AVX512-BF16 or AMX kernels; OpenVINO keeps layer norms, softmax and pooling in float32), or at full precision when
-asked. Its vectors are the reference's
-within cosine 0.9999. On a two-core AMD EPYC (AVX512-BF16) it embeds bench passages ~1.2x as fast as torch in
-bfloat16 and ~1.8x as fast as ONNX Runtime, and eight messages in one pass ~1.4x as fast as ONNX Runtime; on a
-two-core Intel Xeon with AMX ~3x as fast again (README, Embeddings)."""
+asked. Its vectors are the reference's within cosine 0.9999. On a two-core AMD EPYC (AVX512-BF16) it embeds bench
+passages ~1.2x as fast as torch in bfloat16 and ~1.8x as fast as ONNX Runtime, and eight messages in one pass ~1.4x
+as fast as ONNX Runtime; on a two-core Intel Xeon with AMX ~3x as fast again (README, Embeddings)."""
 
 from __future__ import annotations
 
