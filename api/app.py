@@ -9,6 +9,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from threadpoolctl import threadpool_limits
 
 from api.audit import AuditMiddleware
 from api.errors import install_error_handlers
@@ -53,8 +54,12 @@ def create_app(
         # clients, a stall every draft in flight waits out (README, Benchmarks). Freezing costs nothing; cyclic
         # garbage already there is kept, and it is made once, at start-up.
         gc.freeze()
+        # BLAS on one thread: its only large use here is the exact search's product (knowledge/exact.py), which
+        # concurrent drafts already share, and OpenBLAS's second thread would spin between calls on the cores the
+        # embedding model needs.
         try:
-            yield
+            with threadpool_limits(1, user_api="blas"):
+                yield
         finally:
             gc.unfreeze()
             app.state.components.close()

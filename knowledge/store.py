@@ -184,6 +184,7 @@ class ChromaStore:
             self._exact = None
             return 0
         ids: list[str] = []
+        labels: list[tuple[str, str]] = []
         vectors: npt.NDArray[np.float32] | None = None  # filled batch by batch, not gathered in a list first
         for offset in range(0, records, self._batch):  # a concurrent write makes `put` drop what is read
             got = self._call(self._col.get, include=["metadatas", "embeddings"] if self._search_here else ["metadatas"],
@@ -195,17 +196,22 @@ class ChromaStore:
                 if vectors is None:
                     vectors = np.empty((records, part.shape[1]), dtype=np.float32)
                 vectors[len(ids):len(ids) + len(part)] = part[:records - len(ids)]
+            labels.extend(_label(meta) for meta in got["metadatas"][:records - len(ids)])
             ids.extend(got["ids"][:records - len(ids)])  # records written since `count` wait for the next warm
         if self._search_here and self._records.epoch == epoch:  # else a write came in between: warmed again later
-            self._exact = (epoch, ExactIndex(ids, vectors[:len(ids)] if vectors is not None else []))
+            self._exact = (epoch, ExactIndex(ids, vectors[:len(ids)] if vectors is not None else [], labels))
         return len(ids)
 
-    def _nearest(self, query: Vectors) -> Nearest:
+    def _nearest(self, query: Vectors, flt: EntryFilter) -> Nearest:
         """The nearest `_SCAN` records: from the vectors in memory while nothing has changed since they were read,
-        else from chroma's search (and the store is warmed again once the collection has been quiet a while)."""
+        only of the language and platforms `flt` lets through, else from chroma's search of every record (and the
+        store is warmed again once the collection has been quiet a while)."""
         exact = self._exact
         if exact is not None and exact[0] == self._records.epoch:
-            return exact[1].nearest(query, _SCAN)
+            index = exact[1]
+            among = None if not (flt.locale or flt.platform) else [
+                label for label in index.labels if _matches_label(label, flt)]  # type: ignore[arg-type]
+            return index.nearest(query, _SCAN, among)
         if self._warmed and self._search_here and self._rewarming.acquire(blocking=False):
             threading.Thread(target=self._rewarm, name="draftdesk-rewarm", daemon=True).start()
         got = self._call(self._col.query, query_embeddings=query, n_results=_SCAN, include=["distances"])
@@ -388,11 +394,11 @@ class ChromaStore:
     def _scan(self, query: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit] | None:
         """The first k entries among the nearest `_SCAN` records that pass `flt`, closest first; None when fewer
         pass and the collection holds more records (chroma's filter must then look further)."""
-        key = query.tobytes()
+        key = (query.tobytes(), flt.locale, flt.platform)  # the search in memory keeps to both
         recent = self._recent.get(key)
         if recent is None:
             epoch = self._recent.epoch
-            nearest = self._nearest(query)
+            nearest = self._nearest(query, flt)
         else:
             epoch, nearest = recent
         best: dict[str, Hit] = {}
@@ -499,6 +505,17 @@ def _narrow_clause(flt: EntryFilter) -> dict[str, Any] | None:
     if flt.kinds and set(flt.kinds) <= set(_FEW_KINDS):
         return {"kind": {"$in": list(flt.kinds)}}
     return None
+
+
+def _label(meta: Meta) -> tuple[str, str]:
+    """What a search in memory may keep to: a record's language and platform."""
+    return meta.get("locale", ""), meta.get("platform", "")
+
+
+def _matches_label(label: tuple[str, str], flt: EntryFilter) -> bool:
+    """Whether records of this language and platform can pass `flt` (as `_matches` checks both)."""
+    locale, platform = label
+    return (not flt.locale or locale == flt.locale) and (not flt.platform or platform in (flt.platform, "any"))
 
 
 def _matches(meta: dict[str, Any], flt: EntryFilter) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from threadpoolctl import threadpool_info
 
 from api import create_app
 from drafting.llm.registry import ConfigError
@@ -50,6 +51,18 @@ def test_start_up_objects_are_frozen_while_serving(fake_settings: Settings, fake
         response = client.post("/v1/drafts", json={"message": "我的快递怎么还没到", "platform": "taobao"})
         assert response.status_code == 200, response.text
     assert collected() and gc.get_freeze_count() == 0
+
+
+def test_the_server_runs_blas_on_one_thread_and_gives_the_setting_back(
+        fake_settings: Settings, fake_embedder: HashingEmbedder) -> None:
+    """OpenBLAS's own threads would spin against the embedding model's; the exact search is BLAS's one big use."""
+    def threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    before = threads()
+    with TestClient(create_app(fake_settings, embedder=fake_embedder)):
+        assert threads() == {1}
+    assert threads() == before
 
 
 @pytest.mark.parametrize("remembered", [None, 0])

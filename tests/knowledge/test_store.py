@@ -398,22 +398,29 @@ def test_a_warmed_store_searches_its_vectors_in_memory_and_finds_what_chroma_fin
         monkeypatch: pytest.MonkeyPatch) -> None:
     store = ChromaStore(deployment.client(), collection, fake_embedder.model_id)
     Indexer(fake_embedder, store).index(bilingual_entries())
-    messages = ["快递 还没到", "退货 怎么 办", "where is my parcel", "can I return it", "发票", "invoice"]
+    messages = ["快递 还没到", "退货 怎么 办", "淘宝 退款 多久", "where is my parcel", "can I return it",
+                "Amazon refund", "发票", "invoice"]
+    # the search in memory keeps to the filter's language and platforms (and entries of any platform)
+    filters = [EntryFilter(), EntryFilter(locale="zh"), EntryFilter(locale="en"), EntryFilter(platform="taobao"),
+               EntryFilter(locale="zh", platform="taobao"), EntryFilter(locale="en", platform="amazon"),
+               EntryFilter(locale="zh", platform="pdd")]
 
-    def search(s: ChromaStore, message: str) -> list[tuple[str, float]]:
-        hits = s.query(fake_embedder.embed_queries([message])[0], 3, EntryFilter(locale="zh" if message[0] > "~"
-                                                                              else "en"))
-        return [(h.entry.key, round(h.score, 4)) for h in hits]
+    def search(s: ChromaStore, message: str, flt: EntryFilter) -> list[tuple[str, float]]:
+        hits = s.query(fake_embedder.embed_queries([message])[0], 3, flt)
+        return [(h.entry.key, round(h.score, 4)) for h in hits if h.score > 0]  # ties at 0 come in any order
 
-    by_chroma = [search(store, m) for m in messages]
+    by_chroma = [search(store, m, flt) for m in messages for flt in filters]
     warmed = ChromaStore(deployment.client(), collection, fake_embedder.model_id)
     warmed.warm()
     searches: list[Any] = []
     query = warmed._col.query
     monkeypatch.setattr(warmed._col, "query", lambda **kwargs: searches.append(kwargs) or query(**kwargs))
 
-    assert [search(warmed, m) for m in messages] == by_chroma and all(by_chroma)
+    assert [search(warmed, m, flt) for m in messages for flt in filters] == by_chroma and all(by_chroma)
     assert searches == []  # every search ran on the vectors in memory
+    assert any(key == "refund-taobao@zh" for key, _ in search(warmed, "淘宝 退款 多久", filters[4]))
+    assert not any(key == "refund-taobao@zh" for hits in (search(warmed, "淘宝 退款 多久", flt)
+                                                         for flt in filters[5:]) for key, _ in hits)
 
 
 def test_after_a_change_chroma_searches_until_the_store_has_warmed_again(
