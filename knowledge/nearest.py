@@ -1,7 +1,8 @@
 """Reads of the store, remembered until the store changes: in a surge of near-identical messages the same vector is
 searched again and again, every draft asks for the live announcements, and drafts on related questions read the
-same records. What is kept does not depend on the filter or the time (the store applies both to it per call), so
-only a change to the records can make it wrong: the store forgets everything on its own writes, and on another
+same records. What is kept does not depend on the time, and of the filter only on the language and platform (a
+search is kept under both, as the search in memory keeps to them; the store applies the rest per call), so only a
+change to the records can make it wrong: the store forgets everything on its own writes, and on another
 process's (a second worker, the CLI) once it sees the collection's generation change (`ChromaStore`)."""
 
 from __future__ import annotations
