@@ -14,6 +14,7 @@ reading all 31 MB, and one took 6.6 ms on average instead of 1.1."""
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Sequence
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -23,17 +24,18 @@ from knowledge.grouping import Grouped
 from knowledge.nearest import Nearest
 
 _GROUP = 32  # searches in one product at most
+L = TypeVar("L", bound=Hashable)
 _Block = tuple[int, int]  # rows [start, stop) of one label
 _Ask = tuple[npt.NDArray[np.float32], int, tuple[_Block, ...]]
 
 
-class ExactIndex:
+class ExactIndex(Generic[L]):
     """Record ids and their vectors, scored by cosine similarity like chroma's `cosine` space; each record may carry a
     label (`labels`, one per id) that a search can keep to."""
 
-    def __init__(self, ids: Sequence[str], vectors: npt.ArrayLike, labels: Sequence[Hashable] | None = None) -> None:
+    def __init__(self, ids: Sequence[str], vectors: npt.ArrayLike, labels: Sequence[L] | None = None) -> None:
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1) if len(ids) else np.zeros((0, 1))
-        rows: dict[Hashable, list[int]] = {}
+        rows: dict[L | None, list[int]] = {}
         for row, label in enumerate(labels if labels is not None else [None] * len(ids)):
             rows.setdefault(label, []).append(row)
         order = [row for block in rows.values() for row in block]
@@ -41,7 +43,7 @@ class ExactIndex:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self._matrix = np.ascontiguousarray(matrix / np.where(norms == 0, 1, norms), dtype=np.float32)
         self._ids = tuple(ids[row] for row in order)
-        self._blocks: dict[Hashable, _Block] = {}
+        self._blocks: dict[L | None, _Block] = {}
         start = 0
         for label, block in rows.items():
             self._blocks[label] = (start, start + len(block))
@@ -53,10 +55,10 @@ class ExactIndex:
         return len(self._ids)
 
     @property
-    def labels(self) -> frozenset[Hashable]:
+    def labels(self) -> frozenset[L | None]:
         return frozenset(self._blocks)
 
-    def nearest(self, query: Vectors, n: int, among: Collection[Hashable] | None = None) -> Nearest:
+    def nearest(self, query: Vectors, n: int, among: Collection[L | None] | None = None) -> Nearest:
         """The `n` records closest to `query` (among those labelled so, if `among` is given), closest first, with
         chroma's cosine distances (1 - similarity)."""
         blocks = tuple(sorted(b for label, b in self._blocks.items() if among is None or label in among))
@@ -81,12 +83,13 @@ class ExactIndex:
             scores = parts[0] if len(parts) == 1 else np.concatenate(parts)
             top = np.argpartition(-scores, n - 1)[:n]
             top = top[np.argsort(-scores[top], kind="stable")]
-            rows = top if len(blocks) == 1 and blocks[0][0] == 0 else self._rows_of(blocks)[top]
+            rows = top + blocks[0][0] if len(blocks) == 1 else self._rows_of(blocks)[top]
             found.append(Nearest(tuple(map(self._ids.__getitem__, rows.tolist())),
                                  tuple((1.0 - scores[top]).tolist())))
         return found
 
     def _rows_of(self, blocks: tuple[_Block, ...]) -> npt.NDArray[np.intp]:
+        """The matrix rows behind the scores of these blocks put end to end."""
         rows = self._rows.get(blocks)
         if rows is None:
             rows = self._rows[blocks] = np.concatenate([np.arange(start, stop) for start, stop in blocks])

@@ -144,7 +144,7 @@ class ChromaStore:
         # Not for a Chroma server that several workers write to: each would see another's new entries only once it
         # noticed the change (`check_s`), where chroma's search sees them at once.
         self._search_here = exact
-        self._exact: tuple[int, ExactIndex] | None = None
+        self._exact: tuple[int, ExactIndex[tuple[str, str]]] | None = None
         self._warmed = False  # `warm` found that the records fit: after a change it reads them again
         self._rewarm_after_s = rewarm_after_s
         self._rewarming = threading.Lock()  # held by the one thread that waits to warm the store again
@@ -210,7 +210,7 @@ class ChromaStore:
         if exact is not None and exact[0] == self._records.epoch:
             index = exact[1]
             among = None if not (flt.locale or flt.platform) else [
-                label for label in index.labels if _matches_label(label, flt)]  # type: ignore[arg-type]
+                label for label in index.labels if label is not None and _matches_label(label, flt)]
             return index.nearest(query, _SCAN, among)
         if self._warmed and self._search_here and self._rewarming.acquire(blocking=False):
             threading.Thread(target=self._rewarm, name="draftdesk-rewarm", daemon=True).start()
