@@ -1,5 +1,6 @@
 """Group work: callers that arrive while one batch is running wait for it and then go through together, in one call.
-The query embeddings of concurrent drafts share a forward pass this way, and the draft log's rows a commit."""
+The searches of concurrent drafts share a matrix product this way (`ExactIndex`), and the draft log's rows a
+commit."""
 
 from __future__ import annotations
 
@@ -23,13 +24,12 @@ class _Ask(Generic[T, R]):
 
 class Grouped(Generic[T, R]):
     """`run(items)` answers a batch (one result per item, in order). No thread of its own and no timer: a caller that
-    finds nothing running runs its own item and whatever else is queued (up to `limit` by `size`); whoever queued
+    finds nothing running runs its own item and whatever else is queued (up to `limit` items); whoever queued
     after that batch started leads the next one, so each caller waits for at most the batch before its own. A lone
     caller pays nothing extra. An error reaches every caller of the batch it broke, and no caller hangs."""
 
-    def __init__(self, run: Callable[[list[T]], Sequence[R]], *, limit: int = 64,
-                 size: Callable[[T], int] = lambda _item: 1) -> None:
-        self._run, self._limit, self._size = run, limit, size
+    def __init__(self, run: Callable[[list[T]], Sequence[R]], *, limit: int = 64) -> None:
+        self._run, self._limit = run, limit
         self._lock = threading.Lock()  # guards the queue and `_busy`
         self._queue: list[_Ask[T, R]] = []
         self._busy = False  # a leader is running or about to run a batch
@@ -69,12 +69,8 @@ class Grouped(Generic[T, R]):
                 self._busy = False
 
     def _take(self) -> list[_Ask[T, R]]:
-        batch: list[_Ask[T, R]] = []
-        total = 0
-        while self._queue and (not batch or total + self._size(self._queue[0].item) <= self._limit):
-            ask = self._queue.pop(0)
-            batch.append(ask)
-            total += self._size(ask.item)
+        take = max(1, self._limit)  # the leader's own item at least: it is first in the queue
+        batch, self._queue = self._queue[:take], self._queue[take:]
         return batch
 
     def _answer(self, batch: list[_Ask[T, R]]) -> None:
