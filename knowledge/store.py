@@ -191,13 +191,14 @@ class ChromaStore:
                              limit=self._batch, offset=offset)
             for record, meta in zip(got["ids"], got["metadatas"], strict=True):
                 self._records.put(record, meta, epoch)
+            room = records - len(ids)  # records written since `count` wait for the next warm
             if self._search_here and len(got["ids"]):
-                part = np.asarray(got["embeddings"], dtype=np.float32)
+                part = np.asarray(got["embeddings"], dtype=np.float32)[:room]
                 if vectors is None:
                     vectors = np.empty((records, part.shape[1]), dtype=np.float32)
-                vectors[len(ids):len(ids) + len(part)] = part[:records - len(ids)]
-            labels.extend(_label(meta) for meta in got["metadatas"][:records - len(ids)])
-            ids.extend(got["ids"][:records - len(ids)])  # records written since `count` wait for the next warm
+                vectors[len(ids):len(ids) + len(part)] = part
+            labels.extend(_label(meta) for meta in got["metadatas"][:room])
+            ids.extend(got["ids"][:room])
         if self._search_here and self._records.epoch == epoch:  # else a write came in between: warmed again later
             self._exact = (epoch, ExactIndex(ids, vectors[:len(ids)] if vectors is not None else [], labels))
         return len(ids)
@@ -222,7 +223,7 @@ class ChromaStore:
         try:
             while True:
                 epoch = self._records.epoch
-                threading.Event().wait(self._rewarm_after_s)
+                time.sleep(self._rewarm_after_s)
                 if self._records.epoch == epoch:
                     self.warm()
                 if not self._warmed:
@@ -521,10 +522,8 @@ def _matches_label(label: tuple[str, str], flt: EntryFilter) -> bool:
 def _matches(meta: dict[str, Any], flt: EntryFilter) -> bool:
     """`_where(flt)`, checked on one record's metadata."""
     ts = flt.valid_at.timestamp() if flt.valid_at else None
-    return not (
+    return _matches_label((meta["locale"], meta["platform"]), flt) and not (
         (flt.facets and meta["facet"] not in flt.facets)
-        or (flt.platform and meta["platform"] not in (flt.platform, "any"))
-        or (flt.locale and meta["locale"] != flt.locale)
         or (flt.kinds and meta["kind"] not in flt.kinds)
         or (flt.source and meta["source"] != flt.source)
         or (flt.entry_id and meta["id"] != flt.entry_id)
