@@ -53,10 +53,15 @@ screenshots: install-dev
 # `make eval`: the shared dev data into runs/data, then both pipelines on the promo cases (sample KB) and on
 # Bitext dev, against its KB as found and, for draftdesk, with example questions from the other half of dev;
 # a report per run in runs/<dataset>-<pipeline>[-examples]/. EVAL_BITEXT_LIMIT= (empty) runs all cases.
+# Then the realistic datasets on the sample KB: both pipelines on dev, draftdesk on holdout and on dev with the
+# KB's example questions left out, in runs/<dataset>-<split>-<pipeline>[-noexamples]/. draftdesk's dev runs are
+# gated by eval/gates/realistic.yaml: every run still happens, and `make eval` fails at the end on a breach.
 EVAL_DATA := runs/data
 EVAL_BITEXT_LIMIT ?= 1000
 EVAL_PIPELINES ?= draftdesk baseline
 EVAL_BITEXT = $(BIN)/draftdesk eval run $(EVAL_DATA)/bitext_en_dev.jsonl $(if $(EVAL_BITEXT_LIMIT),--limit $(EVAL_BITEXT_LIMIT))
+EVAL_REALISTIC ?= realistic_zh realistic_en
+EVAL_GATE := eval/gates/realistic.yaml
 
 eval: install
 	$(BIN)/draftdesk eval prepare --out $(EVAL_DATA)
@@ -67,6 +72,13 @@ eval: install
 	done
 	$(EVAL_BITEXT) --kb $(EVAL_DATA)/kb_en_examples.jsonl --pipeline draftdesk --out runs/bitext_en_dev-draftdesk-examples
 	$(BIN)/draftdesk eval compare runs/bitext_en_dev-baseline runs/bitext_en_dev-draftdesk-examples | head -40
+	set -e; breached=0; for d in $(EVAL_REALISTIC); do \
+	  run="$(BIN)/draftdesk eval run eval/datasets/$$d.jsonl --kb knowledge/sample_kb"; \
+	  $$run --split dev --out runs/$$d-dev-draftdesk --gate $(EVAL_GATE) || breached=1; \
+	  $$run --split dev --pipeline baseline --out runs/$$d-dev-baseline; \
+	  $$run --split holdout --out runs/$$d-holdout-draftdesk; \
+	  $$run --split dev --without-examples --out runs/$$d-dev-draftdesk-noexamples; \
+	done; exit $$breached
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -29,6 +29,7 @@ from api.routes import (
     macros,
     versions,
 )
+from drafting.learning import Learner
 from drafting.settings import Settings
 from drafting.wiring import build_components
 from knowledge.embedders import Embedder
@@ -49,6 +50,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.components = build_components(settings, embedder=embedder, clock=clock, warm=True)
+        app.state.learner = Learner(app.state.components.history)
         # Every object the process holds now (the model's, chroma's, the libraries') leaves the collector's sight
         # until shutdown: a full collection would otherwise walk them all, 131-176 ms with the GIL held at 8
         # clients, a stall every draft in flight waits out (README, Benchmarks). Freezing costs nothing; cyclic

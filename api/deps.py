@@ -17,6 +17,7 @@ from api.metrics import Metrics
 from drafting.calendar import ShopCalendar
 from drafting.history import DraftLog
 from drafting.keys import ApiKey
+from drafting.learning import Learner
 from drafting.macros import Macros
 from drafting.service import DraftService
 from drafting.settings import Settings
@@ -72,6 +73,10 @@ async def get_history(request: Request) -> DraftLog:
     return _components(request).history
 
 
+async def get_learner(request: Request) -> Learner:
+    return cast(Learner, request.app.state.learner)
+
+
 async def get_settings(request: Request) -> Settings:
     return _components(request).settings
 
@@ -90,4 +95,5 @@ CalendarDep = Annotated[ShopCalendar, Depends(get_calendar)]
 MacrosDep = Annotated[Macros, Depends(get_macros)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HistoryDep = Annotated[DraftLog, Depends(get_history)]
+LearnerDep = Annotated[Learner, Depends(get_learner)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -11,6 +11,7 @@ from drafting.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
 from drafting.history import LoggedDraft
 from drafting.order import quotable
 from knowledge.announcements import Announcement
+from knowledge.labels import NO_LABELS, Labels, LabelSource
 from knowledge.models import Entry, Locale, Platform, Scope, aware
 
 MAX_ROWS = 5000
@@ -42,8 +43,25 @@ class IndexSummary(BaseModel):
     keys: IndexKeys = Field(default_factory=IndexKeys, description="The keys behind each count but `unchanged`.")
 
 
+class EntryLabels(BaseModel):
+    intents: list[str] = Field(default_factory=list, description="The buyer intents the entry answers.")
+    question_types: list[str] = Field(default_factory=list, description="Its finer question types.")
+    source: LabelSource = Field(default="none", description="`declared` in the file, `inferred` when indexed, "
+                                "or `none`.")
+
+
+class EntryOut(Entry):
+    """An entry as stored, with the labels worked out when it was indexed."""
+
+    labels: EntryLabels = Field(default_factory=EntryLabels)
+
+    @classmethod
+    def of(cls, entry: Entry, labels: Labels | None) -> EntryOut:
+        return cls.model_validate({**entry.model_dump(), "labels": (labels or NO_LABELS).as_dict()})
+
+
 class EntryList(BaseModel):
-    items: list[Entry]
+    items: list[EntryOut]
     total: int
     limit: int
     offset: int
@@ -51,7 +69,7 @@ class EntryList(BaseModel):
 
 class EntryVariants(BaseModel):
     id: str
-    entries: list[Entry]
+    entries: list[EntryOut]
 
 
 class Deleted(BaseModel):
@@ -97,12 +115,21 @@ class FeedbackRequest(BaseModel):
                                description="Why; required when `rejected`.")
 
 
+class LearnedExample(BaseModel):
+    entry_id: str
+    locale: Locale
+    text: str = Field(description="The buyer message, now an example question of the entry.")
+
+
 class FeedbackReceipt(BaseModel):
     draft_id: str
     action: str
     edit_distance: int | None = Field(description="Characters inserted, deleted or substituted (Levenshtein) from "
                                       "the draft to the final text; 0 when accepted, null when rejected.")
     created_at: datetime
+    learned: LearnedExample | None = Field(
+        default=None, description="The buyer message the answering entry learned as an example question (a draft "
+        "from an entry, sent as is or lightly edited); null when nothing was learned.")
 
 
 class DraftHistory(BaseModel):

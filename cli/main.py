@@ -13,11 +13,13 @@ import typer
 from cli.common import components, fail, guard, shop
 from cli.keys import app as keys_app
 from cli.keys import key_stores
+from cli.suggest import suggest_examples
 from drafting.models import DraftRequest
 from drafting.settings import Settings
 from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
+from knowledge.labels import NO_LABELS
 from knowledge.models import KINDS, LOCALES, NAIVE_DATETIME, PLATFORMS, Scope
 from knowledge.store import EntryFilter
 
@@ -91,8 +93,21 @@ def index(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Report what would change (with --json: the keys); write nothing.")]
     = False,
+    suggest: Annotated[bool, typer.Option(
+        "--suggest-examples", help="Index nothing: ask the LLM (DRAFTDESK_LLM) for up to 5 example questions for "
+        "each entry without examples, and write them to --out for review.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        help="With --suggest-examples: the review file (default: <first path's name>.suggested.jsonl here).")]
+    = None,
 ) -> None:
     """Index knowledge files; unchanged entries are not re-embedded."""
+    if suggest:
+        if prune:
+            fail("--suggest-examples changes nothing in the store: drop --prune", 2)
+        suggest_examples(ctx.obj, paths, out or Path(f"{paths[0].stem}.suggested.jsonl"), as_json=as_json)
+        return
+    if out is not None:
+        fail("--out goes with --suggest-examples", 2)
     kb = shop(ctx).knowledge
     report = guard(lambda: kb.index_paths(paths, prune=prune, dry_run=dry_run))
     summary = report.as_dict()
@@ -154,15 +169,21 @@ def kb_list(
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print entries as JSON lines.")] = False,
 ) -> None:
-    """List knowledge entries."""
+    """List knowledge entries: id, locale, kind, platform, intents, question types, question or title."""
     _check_choice("--platform", platform, PLATFORMS)
     _check_choice("--locale", locale, LOCALES)
     _check_choice("--kind", kind, KINDS)
     kb = shop(ctx).knowledge
     flt = EntryFilter(platform=platform, locale=locale, kinds=(kind,) if kind else ())
     entries, total = guard(lambda: kb.list(flt, limit=limit))
+    labels = guard(lambda: kb.labels(entries))
     for e in entries:
-        typer.echo(e.model_dump_json() if as_json else f"{e.id}\t{e.locale}\t{e.kind}\t{e.platform}\t{e.heading}")
+        found = labels.get(e.key, NO_LABELS)
+        if as_json:
+            typer.echo(json.dumps({**e.model_dump(mode="json"), "labels": found.as_dict()}, ensure_ascii=False))
+        else:  # the heading stays the last column, as before labels
+            typer.echo(f"{e.id}\t{e.locale}\t{e.kind}\t{e.platform}\t{','.join(found.intents) or '-'}"
+                       f"\t{','.join(found.question_types) or '-'}\t{e.heading}")
     if not as_json:
         typer.echo(f"{len(entries)} of {total} entries", err=True)
 

@@ -104,6 +104,8 @@ class _DraftRow(_Base):
     degraded: Mapped[bool]
     latency_ms: Mapped[float]
     kb_version: Mapped[str] = mapped_column(String(64))
+    answer_mode: Mapped[str | None] = mapped_column(String(16))  # null in logs made before answer modes
+    source_id: Mapped[str | None] = mapped_column(String(200))  # the answering entry, in `entry` mode
 
 
 class _FeedbackRow(_Base):
@@ -149,6 +151,8 @@ class LoggedDraft:
     latency_ms: float
     kb_version: str
     feedback: list[Feedback] = field(default_factory=list)  # oldest first; the last one counts
+    answer_mode: str | None = None  # `entry`, `situation`, `playbook` or `holding`; None before answer modes
+    source_id: str | None = None  # the id of the entry that answered, in `entry` mode
 
     @property
     def outcome(self) -> Feedback | None:
@@ -188,7 +192,7 @@ class DraftLog:
         self._writes: Grouped[dict[str, Any], None] = Grouped(self._insert, limit=64)
         with self._guard():
             create_tables(engine, _Base.metadata)
-            _add_shop_column(engine)
+            _add_columns(engine)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -202,6 +206,7 @@ class DraftLog:
             citations=[c.id for c in draft.citations], intent=draft.intent, confidence=draft.confidence,
             needs_human=draft.needs_human, reasons=[r.model_dump() for r in draft.reasons], provider=draft.provider,
             degraded=draft.degraded, latency_ms=draft.latency_ms, kb_version=kb_version,
+            answer_mode=draft.answer_mode, source_id=source_id(draft),
         )
         self._writes(row)
         return str(row["id"])
@@ -296,18 +301,41 @@ def create_tables(engine: Engine, metadata: MetaData) -> None:
                 raise
 
 
-def _add_shop_column(engine: Engine) -> None:
-    """A log made before shops (release 0.x) gets the column, its drafts belonging to the default shop. Workers
-    starting together may race to add it: the loser finds it there."""
-    if "shop" in {c["name"] for c in inspect(engine).get_columns("drafts")}:
-        return
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f"ALTER TABLE drafts ADD COLUMN shop VARCHAR(64) NOT NULL DEFAULT '{DEFAULT_SHOP}'"))
-            conn.execute(text("CREATE INDEX IF NOT EXISTS ix_drafts_shop ON drafts (shop)"))
-    except SQLAlchemyError:
-        if "shop" not in {c["name"] for c in inspect(engine).get_columns("drafts")}:
-            raise
+# Columns added since the first release: (name, definition, index to create with it)
+_LATER_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    # a log made before shops (release 0.x): its drafts belong to the default shop
+    ("shop", f"VARCHAR(64) NOT NULL DEFAULT '{DEFAULT_SHOP}'",
+     "CREATE INDEX IF NOT EXISTS ix_drafts_shop ON drafts (shop)"),
+    # a log made before answer modes: its drafts' modes are unknown (null), so none of them teaches an example
+    ("answer_mode", "VARCHAR(16)", None),
+    ("source_id", "VARCHAR(200)", None),
+)
+
+
+def _add_columns(engine: Engine) -> None:
+    """An older log gets the columns it lacks. Workers starting together may race to add one: the loser finds it
+    there."""
+    present = _columns(engine)
+    for name, definition, index in _LATER_COLUMNS:
+        if name in present:
+            continue
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE drafts ADD COLUMN {name} {definition}"))
+                if index:
+                    conn.execute(text(index))
+        except SQLAlchemyError:
+            if name not in _columns(engine):
+                raise
+
+
+def _columns(engine: Engine) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_columns("drafts")}
+
+
+def source_id(draft: Draft) -> str | None:
+    """The entry a draft answers from: in `entry` mode its last citation (announcements come before it)."""
+    return draft.citations[-1].id if draft.answer_mode == "entry" and draft.citations else None
 
 
 def _own(session: Session, draft_id: str, shop: str) -> _DraftRow:
@@ -352,4 +380,5 @@ def _logged(row: _DraftRow, feedback: list[Feedback]) -> LoggedDraft:
         message=row.message, request=row.request, draft=row.draft, citations=list(row.citations), intent=row.intent,
         confidence=row.confidence, needs_human=row.needs_human, reasons=list(row.reasons), provider=row.provider,
         degraded=row.degraded, latency_ms=row.latency_ms, kb_version=row.kb_version, feedback=feedback,
+        answer_mode=row.answer_mode, source_id=row.source_id,
     )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, get_args
+from typing import Annotated, Any, Literal, Protocol
 
 import numpy as np
 import yaml
@@ -22,14 +22,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from knowledge.embedders import Embedder
 from knowledge.embedders.base import Vectors
 from knowledge.language import detect_locale
+from knowledge.models import INTENTS as INTENTS  # the closed set lives with the entries that declare intents
+from knowledge.models import Intent as Intent
 from knowledge.models import Locale
 
-# The closed set the API reports; a new intent needs its id here and an entry in the rules file.
-Intent = Literal[
-    "logistics", "cancel", "modify_order", "return_refund", "exchange", "price_protection", "coupon", "presale",
-    "invoice", "product_question", "complaint", "bad_review_threat", "bargaining", "bulk_order", "greeting", "other",
-]
-INTENTS: tuple[str, ...] = get_args(Intent)
 OTHER: Intent = "other"
 IntentSource = Literal["keyword", "embedding", "none"]
 
@@ -146,7 +142,7 @@ class IntentResult:
 
 
 class IntentDetector(Protocol):
-    def classify(self, text: str, locale: str | None = None) -> IntentResult: ...
+    def classify(self, text: str, locale: str | None = None, vector: Vectors | None = None) -> IntentResult: ...
 
 
 @dataclass(frozen=True)
@@ -197,12 +193,13 @@ class IntentClassifier:
                 vectors = self._example_vectors
         return vectors
 
-    def classify(self, text: str, locale: str | None = None) -> IntentResult:
+    def classify(self, text: str, locale: str | None = None, vector: Vectors | None = None) -> IntentResult:
+        """`vector`: the text's query embedding when the caller already has it (an entry's stored question)."""
         locale = locale or detect_locale(text)
         keyword = self._keyword(text, locale)
         if keyword is not None and keyword.confidence + self._margin > 1.0:
             return keyword  # no example could overrule it: skip the embedding
-        nearest = self._nearest(text, locale)
+        nearest = self._nearest(text, locale, vector)
         if keyword is not None and (nearest.source != "embedding" or
                                     nearest.confidence < keyword.confidence + self._margin):
             return keyword
@@ -217,8 +214,9 @@ class IntentClassifier:
         best = min(hits, key=lambda r: (-r.strength, r.rank))
         return IntentResult(best.intent, round(best.strength, 3), "keyword", best.regex.pattern)
 
-    def _nearest(self, text: str, locale: str) -> IntentResult:
-        vector = self._embedder.embed_queries([text])[0]
+    def _nearest(self, text: str, locale: str, vector: Vectors | None = None) -> IntentResult:
+        if vector is None:
+            vector = self._embedder.embed_queries([text])[0]
         similarities = self._vectors() @ vector
         best = int(np.argmax(similarities))
         similarity = float(similarities[best])

@@ -13,6 +13,8 @@ from knowledge.models import Entry, Locale
 from knowledge.store import Hit
 
 Role = Literal["l1", "l2", "supervisor"]
+# How a draft answers: from a knowledge entry, the order's situation, a playbook, or not at all (a holding reply).
+AnswerMode = Literal["entry", "situation", "playbook", "holding"]
 ROLES: tuple[Role, ...] = ("l1", "l2", "supervisor")  # least authority first
 MAX_MESSAGE_CHARS = 4000
 SNIPPET_CHARS = 160
@@ -94,6 +96,13 @@ class Draft(BaseModel):
         "alternatives for the agent, and what retrieval metrics score.",
     )
     confidence: float = Field(ge=0.0, le=1.0)
+    answer_mode: AnswerMode = Field(
+        default="holding", description="What the draft answers from: `entry` (a knowledge entry, the last citation), "
+        "`situation` (the order's state), `playbook` (a scripted answer, `playbook`) or `holding` (nothing answers).")
+    answer_reason: Reason | None = Field(default=None, description="Why this answer mode, e.g. `intent_mismatch`.")
+    playbook: str | None = Field(default=None, description="The playbook followed (drafting/rules/playbooks.yaml).")
+    question_type: str | None = Field(default=None, description="The message's finer question type, when known "
+                                      "(drafting/rules/question_types.yaml), e.g. logistics.carrier.")
     intent: str | None = Field(default=None, description="The buyer's intent (drafting/rules/intents.yaml).")
     intent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     situation: str | None = Field(default=None, description="The order situation the draft follows "

@@ -10,14 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from drafting.answerability import Answerability, Choice, load_answerability
 from drafting.authority import Authority, load_authority
 from drafting.calendar import CalendarStatus, ShopCalendar
 from drafting.escalation import Escalation, Escalator, load_escalation_rules
 from drafting.intent import IntentDetector, IntentResult
 from drafting.llm.base import ChatModel, OnDelta, UpstreamError
 from drafting.macros import Macros, QuickReply
-from drafting.models import Citation, Compliance, Draft, DraftRequest, Handoff, Reason
+from drafting.models import ROLES, AnswerMode, Citation, Compliance, Draft, DraftRequest, Handoff, Reason
+from drafting.playbooks import PlaybookCase, PlaybookMatcher, load_playbooks
 from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
+from drafting.question_types import QuestionTypes, load_question_types
 from drafting.situations import Situation, Situations, load_situations
 from knowledge.language import detect_locale
 from knowledge.models import Entry
@@ -53,7 +56,12 @@ class _Case:
     at: datetime
     found: Retrieval
     intent: IntentResult | None
+    types: tuple[str, ...]  # the message's question types
+    playbook: PlaybookCase | None
     situation: Situation | None
+    choice: Choice  # the knowledge entry that answers, if any
+    mode: AnswerMode
+    why: Reason
     live: list[tuple[Entry, float | None]]  # scoped and retrieved announcements (score if retrieved), by priority
     escalation: Escalation
     handoff: Handoff | None
@@ -69,6 +77,14 @@ class _Case:
     def notices(self) -> list[Citation]:
         return [Citation.from_entry(entry, score) for entry, score in self.live]
 
+    @property
+    def sources(self) -> list[Hit]:
+        """The entry the draft answers from (or that backs a situation) first, then others that pass as well; the
+        template pastes only the first."""
+        if self.choice.hit is None or self.mode not in ("entry", "situation"):
+            return []
+        return [self.choice.hit, *self.choice.also]
+
 
 class DraftService:
     def __init__(
@@ -77,6 +93,8 @@ class DraftService:
         policy: PolicyChecker | None = None, authority: Authority | None = None,
         escalator: Escalator | None = None, situations: Situations | None = None,
         notices: NoticeBoard | None = None, calendar: ShopCalendar | None = None, macros: Macros | None = None,
+        answerability: Answerability | None = None, playbooks: PlaybookMatcher | None = None,
+        types: QuestionTypes | None = None,
     ) -> None:
         self._retriever = retriever
         self._chat = chat_model
@@ -90,33 +108,38 @@ class DraftService:
         self._notices = notices
         self._calendar = calendar
         self._macros = macros
+        self._types = types or QuestionTypes(load_question_types())
+        self._answerability = answerability or Answerability(load_answerability(), self._types)
+        self._playbooks = playbooks or PlaybookMatcher(load_playbooks(), self._authority)
 
     @property
     def provider(self) -> str:
         return self._chat.name if self._chat else TEMPLATE_PROVIDER
 
     def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Draft:
-        """`on_delta` receives the model's first reply as it streams (only when a model is configured and asked);
-        the returned draft, checked and cited, is what counts."""
+        """`on_delta` receives the model's first reply as it streams (only when a model is configured and asked,
+        for an answer from an entry or the order's situation); the returned draft, checked and cited, is what
+        counts."""
         started = time.perf_counter()
         case = self._case(request)
         done = _Finisher(started, case, screen=lambda text: self._policy.screen(text, request, case.locale))
         reasons = list(case.escalation.reasons)
-        if not case.found.confident and case.situation is None:
+        if case.mode == "playbook" or case.playbook is not None:
+            return done(self._playbook_text(case), case.notices, TEMPLATE_PROVIDER, reasons)
+        if case.mode == "holding":
             text = render(f"holding.{case.locale}", order=request.order, handoff_to=case.escalation.to,
                           calendar_notice=case.calendar_notice)
             return done(text, [], TEMPLATE_PROVIDER, reasons)
-        sources = [h for h in case.found.hits if h.entry.kind != "announcement"]
         if self._chat is None:
-            return done(*self._template(case, sources), TEMPLATE_PROVIDER, reasons)
+            return done(*self._template(case, case.sources), TEMPLATE_PROVIDER, reasons)
         try:
-            return done(*self._complete(self._chat, case, sources, on_delta), self._chat.name, reasons)
+            return done(*self._complete(self._chat, case, case.sources, on_delta), self._chat.name, reasons)
         except UpstreamError as exc:
             reason = Reason(code="llm_unavailable", message=f"used the template draft: {exc}")
-            return done(*self._template(case, sources), TEMPLATE_PROVIDER, [*reasons, reason], degraded=True)
+            return done(*self._template(case, case.sources), TEMPLATE_PROVIDER, [*reasons, reason], degraded=True)
         except NonCompliantReply as exc:
             reason = Reason(code=exc.code, message=f"used the template draft: {exc}")
-            return done(*self._template(case, sources), TEMPLATE_PROVIDER, [*reasons, reason])
+            return done(*self._template(case, case.sources), TEMPLATE_PROVIDER, [*reasons, reason])
 
     def _case(self, request: DraftRequest) -> _Case:
         at = self._clock()
@@ -124,21 +147,47 @@ class DraftService:
         found = self._retriever.retrieve(request.message, platform=request.platform, locale=locale, at=at)
         intent = self._intents.classify(request.message, locale) if self._intents else None
         intent_id = intent.intent if intent else None
-        situation = self._situations.match(intent_id, request.order, at)
+        types = self._types.of(request.message, locale)
+        playbook = self._playbooks.match(request.message, intent=intent_id, platform=request.platform,
+                                         locale=locale, order=request.order, role=request.role, at=at)
+        situation = None if playbook else self._situations.match(intent_id, request.order, at)
+        entries = [h for h in found.candidates if h.entry.kind != "announcement"]
+        choice = self._answerability.choose(entries, intent, types, locale, found.threshold) if playbook is None else \
+            Choice(None, "playbook", "", 0.0)
         live = self._live_notices(request, locale, intent_id, at, found)
-        escalation = self._escalator.assess(
-            request, locale, intent_id, confident=found.confident or situation is not None,
-            retrieval=f"best {found.best_score:.3f} < {found.threshold:.3f}",
-        )
+        mode, why = _mode(playbook, situation, choice, live, locale)
+        escalation = _with_playbook(self._escalator.assess(
+            request, locale, intent_id, confident=mode != "holding" or playbook is not None,
+            retrieval=choice.message,
+        ), playbook)
         status = self._calendar.status(at, carrier=request.order.carrier) if self._calendar else None
         calendar_notice = self._calendar.render_notice(status, locale) if self._calendar and status else None  # type: ignore[arg-type]
         return _Case(
-            request=request, locale=locale, at=at, found=found, intent=intent, situation=situation,
-            live=live, escalation=escalation,
+            request=request, locale=locale, at=at, found=found, intent=intent, types=types, playbook=playbook,
+            situation=situation, choice=choice, mode=mode, why=why, live=live, escalation=escalation,
             handoff=self._escalator.handoff(escalation, request, locale, intent_id),
             calendar=status if calendar_notice else None, calendar_notice=calendar_notice,
             quick_replies=self._macros.for_intent(intent_id, request.order, locale)  # type: ignore[arg-type]
             if self._macros and intent_id else [],
+        )
+
+    def _playbook_text(self, case: _Case) -> str:
+        """A playbook's draft (or, lacking the order facts it needs, one that asks for them)."""
+        played = case.playbook
+        assert played is not None
+        order = case.request.order
+        zone = self._calendar.timezone if self._calendar else None
+        body = render(
+            f"playbook.{case.locale}", playbook=played.playbook.id, missing=list(played.missing),
+            order=order.localized(zone) if zone else order, limits=self._authority.limits(case.request.role),
+            currency=self._authority.currency, amount=played.amount, within=played.within,
+            deadline=played.deadline.astimezone(zone) if played.deadline and zone else played.deadline,
+            inside=played.inside,
+        )
+        return render(
+            f"reply.{case.locale}", primary=None, opening=played.playbook.opening, announcements=case.notice_entries,
+            situation="playbook", order=order, body=body, handoff_to=case.escalation.to,
+            calendar_notice=case.calendar_notice,
         )
 
     def _live_notices(
@@ -247,7 +296,10 @@ class _Finisher:
         return Draft(
             draft=text, language=case.locale,  # type: ignore[arg-type]
             citations=cited, candidates=[Citation.from_hit(h) for h in case.found.candidates],
-            confidence=_confidence(case.found), needs_human=case.escalation.needs_human, reasons=reasons or [],
+            confidence=_confidence(case), needs_human=case.escalation.needs_human, reasons=reasons or [],
+            answer_mode=case.mode, answer_reason=case.why,
+            playbook=case.playbook.playbook.id if case.playbook else None,
+            question_type=case.types[0] if case.types else None,
             handoff=case.handoff, situation=case.situation.id if case.situation else None,
             calendar=case.calendar, quick_replies=case.quick_replies,
             intent=case.intent.intent if case.intent else None,
@@ -257,9 +309,49 @@ class _Finisher:
         )
 
 
-def _confidence(found: Retrieval) -> float:
-    """0.5 at the threshold, 1.0 at +0.1 above it: e5 cosines live in a narrow band."""
-    return round(min(1.0, max(0.0, 0.5 + (found.best_score - found.threshold) * 5)), 3)
+def _confidence(case: _Case) -> float:
+    """For an entry: 0.5 at the floor it was held to, 1.0 at +0.1 above it (e5 cosines live in a narrow band); an
+    order situation or a playbook is sure of itself; a holding reply says how far the nearest entry fell short."""
+    if case.mode in ("situation", "playbook"):
+        return 1.0
+    hit = case.choice.hit
+    score = hit.score if hit is not None else (case.found.candidates[0].score if case.found.candidates else 0.0)
+    if hit is None and case.mode == "entry":
+        return 1.0  # a live announcement scoped to this question
+    return round(min(1.0, max(0.0, 0.5 + (score - case.choice.floor) * 5)), 3)
+
+
+def _mode(playbook: PlaybookCase | None, situation: Situation | None, choice: Choice,
+          live: list[tuple[Entry, float | None]], locale: str) -> tuple[AnswerMode, Reason]:
+    """Playbooks first, then the order's situation, an entry that answers, a live announcement scoped to this
+    question; otherwise a holding reply."""
+    zh = locale == "zh"
+    if playbook is not None:
+        if playbook.missing:
+            return "holding", Reason(code="missing_order_facts", message=(
+                "缺少订单信息：" if zh else "order facts missing: ") + ", ".join(playbook.missing))
+        mode: AnswerMode = "holding" if playbook.holds else "playbook"
+        return mode, Reason(code=f"playbook:{playbook.playbook.id}",
+                            message=("按话术：" if zh else "playbook: ") + playbook.playbook.id)
+    if situation is not None:
+        return "situation", Reason(code=f"situation:{situation.id}",
+                                   message=("按订单状态：" if zh else "order situation: ") + situation.id)
+    if choice.hit is not None:
+        return "entry", Reason(code=choice.code, message=choice.message)
+    if live:  # scoped to this question (intent, SKU, region), or retrieved above the threshold and not scoped away
+        return "entry", Reason(code="announcement", message=(
+            "适用的公告：" if zh else "a live announcement applies: ") + live[0][0].id)
+    return "holding", Reason(code=choice.code, message=choice.message)
+
+
+def _with_playbook(escalation: Escalation, playbook: PlaybookCase | None) -> Escalation:
+    """A playbook's hand-over on top of the escalation rules': its reason, and the higher of the two roles."""
+    if playbook is None or (playbook.reason is None and not playbook.holds):
+        return escalation
+    reasons = [*escalation.reasons, *([playbook.reason] if playbook.reason else [])]
+    targets = [r for r in (escalation.to, playbook.handoff_to) if r is not None]
+    return Escalation(reasons=reasons, to=max(targets, key=ROLES.index) if targets else None,
+                      always_human=escalation.always_human or playbook.holds)
 
 
 _MARKER = re.compile(r"\s*[\[【]([^\[\]【】]{1,400})[\]】]")

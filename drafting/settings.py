@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     escalation_rules: Path | None = None  # ... escalation.yaml: when a colleague must take over
     situation_rules: Path | None = None  # ... situations.yaml: which answer each order state calls for
     calendar: Path | None = None  # ... calendar.yaml: service hours, closures, carrier stops
+    question_type_rules: Path | None = None  # ... question_types.yaml: finer question types than intents
+    answerability_rules: Path | None = None  # ... answerability.yaml: when an entry may answer a message
+    playbook_rules: Path | None = None  # ... playbooks.yaml: scripted answers no FAQ gives
     runs_dir: Path = Path("runs")  # eval runs (`draftdesk eval run --out runs/<name>`) the web console's QA view lists
     top_k: int = Field(default=4, ge=1, le=20)
     threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)

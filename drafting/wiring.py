@@ -14,9 +14,11 @@ from drafting.history import DraftLog, open_engine
 from drafting.intent import IntentClassifier, load_intent_rules
 from drafting.kbversion import KbVersion
 from drafting.keys import KeyStore
+from drafting.labeling import EntryLabeler
 from drafting.llm import CircuitBreaker, build_chat_model
 from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
+from drafting.question_types import load_question_types
 from drafting.service import DraftService
 from drafting.settings import Settings
 from drafting.shop_ids import collection_name
@@ -82,6 +84,8 @@ def build_components(
     )
     engine = open_engine(settings.database)
     intents = IntentClassifier(embedder, intent_rules)
+    type_rules = load_question_types(settings.question_type_rules)
+    labeler = EntryLabeler(intents, intent_rules, type_rules, embedder.model_id)
     if warm:
         intents.prepare()  # loads the model now: a server is ready to draft, or does not start
 
@@ -92,7 +96,7 @@ def build_components(
         if warm:
             store.warm()
         retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
-        indexer = Indexer(embedder, store)
+        indexer = Indexer(embedder, store, labeler=labeler)
         versions = KnowledgeVersions(store, indexer, settings.data_dir / "kb_versions" / collection)
         announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
         drafts = DraftService(

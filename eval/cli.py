@@ -6,6 +6,7 @@ Registered on the main CLI as a sub-app; settings come from the root command (`-
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -15,7 +16,7 @@ from drafting.llm import build_chat_model
 from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
 from eval import compare, prepare, runner
-from eval.dataset import load_dataset
+from eval.dataset import Split, load_dataset
 from knowledge.embedders import load_embedder
 from knowledge.errors import KnowledgeError
 from prompts import TemplateError
@@ -60,23 +61,42 @@ def run_cmd(
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
     judge: Annotated[bool, typer.Option(
         help="Also grade each draft with the configured LLM (DRAFTDESK_LLM) on a rubric; off by default.")] = False,
+    split: Annotated[Split | None, typer.Option(
+        help="Only the cases of this split (default: every case, with a split or without).")] = None,
+    at: Annotated[str | None, typer.Option(
+        help="Draft every case at this moment, ISO 8601 with a UTC offset (2026-12-08T15:00:00+08:00); "
+        "default: the dataset header's `at`, else the real clock.")] = None,
+    without_examples: Annotated[bool, typer.Option(
+        "--without-examples", help="Index --kb without its example questions, as a shop's own FAQ export has "
+        "none.")] = False,
+    gate: Annotated[Path | None, typer.Option(
+        help="YAML thresholds on this run (min, max: the `eval compare` gate format); exit 1 if breached, after "
+        "writing the results.")] = None,
 ) -> None:
     """Draft a reply to every case, score each, and write the results and an HTML report."""
     settings = _settings(ctx)
     cases = _guard(lambda: load_dataset(dataset))  # bad input fails before the model loads
     if kb is not None and not kb.exists():
         _fail(f"{kb}: no such knowledge file or directory", 2)
+    if without_examples and kb is None:
+        _fail("--without-examples re-indexes the knowledge files: give them with --kb", 2)
+    moment = _moment(at) if at is not None else None
+    thresholds = _guard(lambda: compare.single_run_gate(compare.load_gate(gate), runner.reported_metrics(judge))) \
+        if gate is not None else None
     chat = _guard(lambda: build_chat_model(settings))
     if judge and chat is None:
         _fail("--judge needs an LLM: set DRAFTDESK_LLM (and its base URL, key and model)", 2)
     embedder = _guard(lambda: load_embedder(settings.embedder, settings.model_cache_dir))
     options = runner.RunOptions(out_dir=out, pipeline=pipeline, kb=kb, limit=limit, progress=progress,
-                                judge=chat if judge else None)
+                                judge=chat if judge else None, split=split, at=moment,
+                                without_examples=without_examples)
     output = _guard(lambda: runner.run(dataset, settings, embedder, options, dataset=cases))
     typer.echo(f"{cases.name} [{pipeline.value}]: {output.summary['cases']} cases -> {out}")
     for name, value in output.summary["metrics"].items():
         typer.echo(f"  {name:<24} {_shown(value)}")
     typer.echo("wrote " + ", ".join(str(p) for p in output.files))
+    if thresholds is not None:
+        _gated(gate, compare.threshold_breaches(thresholds, output.summary["metrics"]))
 
 
 @app.command("compare")
@@ -105,13 +125,7 @@ def compare_cmd(
         typer.echo(f"  {regression.case_id}: {'; '.join(regression.problems)}")
     if thresholds is None:
         return
-    breaches = _guard(lambda: compare.check_gate(thresholds, a, b))
-    if breaches:
-        typer.echo(f"\ngate {gate}: {len(breaches)} threshold(s) breached", err=True)
-        for line in breaches:
-            typer.echo(f"  breached: {line}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"\ngate {gate}: passed")
+    _gated(gate, _guard(lambda: compare.check_gate(thresholds, a, b)))
 
 
 @app.command("prepare")
@@ -126,6 +140,27 @@ def prepare_cmd(
     written = _guard(lambda: prepare.prepare(source, out))
     for item in written:
         typer.echo(f"{item.path}\t{item.rows} rows")
+
+
+def _gated(gate: Path | None, breaches: list[str]) -> None:
+    """Exit 1 naming each breached threshold; otherwise say the gate passed."""
+    if breaches:
+        typer.echo(f"\ngate {gate}: {len(breaches)} threshold(s) breached", err=True)
+        for line in breaches:
+            typer.echo(f"  breached: {line}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"\ngate {gate}: passed")
+
+
+def _moment(value: str) -> datetime:
+    """An ISO 8601 moment with its UTC offset: a naive one would be read in whatever zone the machine is in."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--at {value!r} is not an ISO 8601 date-time (e.g. 2026-12-08T15:00:00+08:00)", 2)
+    if moment.tzinfo is None:
+        _fail(f"--at {value!r} has no UTC offset: write it as e.g. {value}+08:00", 2)
+    return moment
 
 
 def _shown(value: Any) -> str:

@@ -7,11 +7,13 @@ A gate file (YAML) holds thresholds on run B:
     max_regression: {similarity: 0.02} # B may be at most this much worse than A (direction-aware)
 
 A gated metric without a value in B (no case scored it) is a breach: the gate cannot be shown to hold.
+`draftdesk eval run --gate` takes the same file on the one run it writes: min and max only (`single_run_gate`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,18 +142,34 @@ def check_names(gate: Gate, a: RunData, b: RunData) -> None:
         raise GateError(f"the gate names metrics the runs do not have: {', '.join(unknown)}")
 
 
-def check_gate(gate: Gate, a: RunData, b: RunData) -> list[str]:
-    """Each breached threshold, as a line."""
-    check_names(gate, a, b)
+def single_run_gate(gate: Gate, known: Iterable[str]) -> Gate:
+    """The gate, checked for use on one run: min and max only, on metrics such a run reports (`known`)."""
+    if gate.max_regression:
+        raise GateError("max_regression compares two runs: gate it with `draftdesk eval compare`")
+    unknown = sorted(gate.names() - set(known))
+    if unknown:
+        raise GateError(f"the gate names metrics a run does not report: {', '.join(unknown)}")
+    return gate
+
+
+def threshold_breaches(gate: Gate, metrics: Mapping[str, float | None]) -> list[str]:
+    """Each min or max threshold that `metrics` (one run's) breach, as a line."""
     breaches = []
     for name, floor in gate.minimum.items():
-        value = b.metrics.get(name)
+        value = metrics.get(name)
         if value is None or value < floor:
             breaches.append(f"{name} = {_shown(value)} is below the minimum {floor:g}")
     for name, ceiling in gate.maximum.items():
-        value = b.metrics.get(name)
+        value = metrics.get(name)
         if value is None or value > ceiling:
             breaches.append(f"{name} = {_shown(value)} is above the maximum {ceiling:g}")
+    return breaches
+
+
+def check_gate(gate: Gate, a: RunData, b: RunData) -> list[str]:
+    """Each breached threshold, as a line."""
+    check_names(gate, a, b)
+    breaches = threshold_breaches(gate, b.metrics)
     for name, allowed in gate.max_regression.items():
         va, vb = a.metrics.get(name), b.metrics.get(name)
         if va is None or vb is None:

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drafting.models import MAX_MESSAGE_CHARS, DraftRequest, Role, Turn
 from drafting.order import Order
@@ -24,6 +24,8 @@ from knowledge.loaders import json_objects
 from knowledge.models import Locale
 
 CasePlatform = Literal["taobao", "pdd", "jd", "amazon"]
+AnswerMode = Literal["entry", "situation", "playbook", "holding"]
+Split = Literal["dev", "holdout"]
 HEADER_KEY = "dataset"
 
 
@@ -56,6 +58,10 @@ class Case(BaseModel):
     role: Role = Field(default="l1", description="The agent's role the draft is for.")
     expect_human: bool | None = Field(default=None, description="Should a human take over? None: no view.")
     tags: list[str] = Field(default_factory=list, description="Free labels to slice the report by.")
+    split: Split | None = Field(default=None, description="dev (tune on it) or holdout (report only).")
+    expected_answer_mode: AnswerMode | None = Field(default=None, description="How a right draft answers.")
+    expected_playbook: str | None = None
+    expected_situation: str | None = None
 
     def to_request(self) -> DraftRequest:
         """The request the drafting service gets; only the most recent turns that a request may carry are kept."""
@@ -72,6 +78,7 @@ class DatasetHeader(BaseModel):
     name: str = Field(min_length=1)
     kb: str = ""
     description: str = ""
+    at: AwareDatetime | None = Field(default=None, description="The moment the cases are drafted at (the clock).")
 
 
 class Dataset(BaseModel):
@@ -80,6 +87,7 @@ class Dataset(BaseModel):
     name: str = Field(min_length=1)
     kb: str = ""
     description: str = ""
+    at: AwareDatetime | None = None
     cases: list[Case]
 
     @model_validator(mode="after")
@@ -118,14 +126,15 @@ def load_dataset(path: Path) -> Dataset:
     if problems:
         raise DatasetError(source, problems)
     try:
-        return Dataset(name=header.name, kb=header.kb, description=header.description, cases=cases)
+        return Dataset(name=header.name, kb=header.kb, description=header.description, at=header.at, cases=cases)
     except ValidationError as exc:
         raise DatasetError(source, [err["msg"] for err in exc.errors()]) from exc
 
 
 def save_dataset(dataset: Dataset, path: Path) -> Path:
     """Write the header line, then one case per line (defaults left out, so files stay short)."""
-    header = {HEADER_KEY: {"name": dataset.name, "kb": dataset.kb, "description": dataset.description}}
+    fields = {"name": dataset.name, "kb": dataset.kb, "description": dataset.description}
+    header = {HEADER_KEY: fields | ({"at": dataset.at.isoformat()} if dataset.at else {})}
     lines = [json.dumps(header, ensure_ascii=False)]
     lines += [json.dumps(c.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False) for c in dataset.cases]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

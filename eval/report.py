@@ -1,8 +1,10 @@
-"""report.html: one self-contained page (no server, no external URL) with the summary table, plots embedded as
-base64 PNG, and the worst cases first.
+"""report.html: one self-contained page (no server, no external URL, no script) with the summary table, answers
+by intent, the coverage-vs-wrong-answers curve as inline SVG, plots embedded as base64 PNG, and the worst cases
+first.
 
 Worst first means: lowest similarity to the reference first; cases without a similarity score (no reference)
-come after every scored one, ordered by unsupported claims plus compliance violations, most first.
+come after every scored one, ordered by wrong answers plus unsupported claims plus compliance violations, most
+first.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from eval import by_intent, curve
 from eval.metrics import LOWER_IS_BETTER, MEAN_NAMES
 
 if TYPE_CHECKING:
@@ -28,13 +31,39 @@ TEMPLATE = "report.html.j2"
 WORST_SHOWN = 50
 _BOUNDED = ("hit@1", "hit@3", "recall@1", "recall@3", "mrr", "similarity", "rougeL", "chrf", "must_include",
             "escalation_agreement", "escalation_precision", "escalation_recall", "tone", "language_match",
-            "intent_accuracy")
+            "intent_accuracy", "coverage", "answer_mode_accuracy")
+# The curve's SVG: its size and the plot area inside it (room on the left and below for the axis labels).
+_SVG_WIDTH, _SVG_HEIGHT = 440, 300
+_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 424, 12, 252
 
 
 @dataclass(frozen=True)
 class Plot:
     title: str
     data_uri: str  # data:image/png;base64,...
+
+
+@dataclass(frozen=True)
+class SvgPoint:
+    x: float
+    y: float
+    label: str  # the point's threshold and values, shown on hover by the browser (an SVG <title>)
+
+
+@dataclass(frozen=True)
+class CurvePlot:
+    """Coverage (x, 0 to 1) against the wrong-answer rate (y, 0 to `y_max`), in SVG user units."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    polyline: str  # "x,y x,y ...", in threshold order
+    points: list[SvgPoint]
+    x_ticks: list[tuple[float, str]]  # (position, label)
+    y_ticks: list[tuple[float, str]]
 
 
 @dataclass(frozen=True)
@@ -52,20 +81,26 @@ def write_report(path: Path, summary: dict[str, Any], rows: Sequence[dict[str, A
 
 def render_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]], worst: int = WORST_SHOWN) -> str:
     ordered = sorted(rows, key=badness)
+    points = curve.curve(rows)
     return _environment().get_template(TEMPLATE).render(
         summary=summary, run=summary["run"], metrics=_metric_rows(summary, rows), plots=_plots(summary, rows),
+        intents=by_intent.by_intent(rows), curve=points, curve_plot=curve_plot(points),
         worst=ordered[:worst], total=len(rows), run_json=json.dumps(summary["run"], ensure_ascii=False, indent=2),
-        score=_score,
+        score=_score, rate=_rate,
     )
 
 
 def badness(row: dict[str, Any]) -> tuple[int, float, float, str]:
     """The sort key for "worst first" (see the module docstring)."""
     similarity = _score(row, "similarity")
-    problems = (_score(row, "unsupported_claims") or 0.0) + (_score(row, "compliance_violations") or 0.0)
+    problems = sum(_score(row, name) or 0.0 for name in ("wrong_answer", "unsupported_claims", "compliance_violations"))
     if similarity is None:
         return 1, -problems, 0.0, str(row["id"])
     return 0, similarity, -problems, str(row["id"])
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 def _score(row: dict[str, Any], name: str) -> float | None:
@@ -90,6 +125,31 @@ def _metric_rows(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> lis
         scored = f"{sum(_score(r, per_case) is not None for r in rows)}" if per_case else "run"
         table.append(MetricRow(name, shown, direction, scored))
     return table
+
+
+def curve_plot(points: Sequence[curve.CurvePoint]) -> CurvePlot | None:
+    """Where each threshold's (coverage, wrong-answer rate) lies in the SVG; None when no point has both. The y
+    axis runs to the next 0.05 above the highest rate: wrong-answer rates are small, a 0-1 axis would flatten them."""
+    known = [(p.threshold, p.coverage, p.wrong_answer_rate) for p in points
+             if p.coverage is not None and p.wrong_answer_rate is not None]
+    if not known:
+        return None
+    y_max = max(0.05, math.ceil(max(w for _, _, w in known) * 20 - 1e-9) / 20)
+
+    def x_at(value: float) -> float:
+        return round(_LEFT + value * (_RIGHT - _LEFT), 1)
+
+    def y_at(value: float) -> float:
+        return round(_BOTTOM - value / y_max * (_BOTTOM - _TOP), 1)
+
+    placed = [SvgPoint(x_at(c), y_at(w), f"t = {t:.2f}: coverage {c:.3f}, wrong answers {w:.3f}")
+              for t, c, w in known]
+    return CurvePlot(
+        width=_SVG_WIDTH, height=_SVG_HEIGHT, left=_LEFT, right=_RIGHT, top=_TOP, bottom=_BOTTOM,
+        polyline=" ".join(f"{p.x},{p.y}" for p in placed), points=placed,
+        x_ticks=[(x_at(i / 4), f"{i / 4:.2f}") for i in range(5)],
+        y_ticks=[(y_at(y_max * i / 4), f"{y_max * i / 4:.3f}") for i in range(5)],
+    )
 
 
 def _plots(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> list[Plot]:

@@ -33,6 +33,10 @@ class EntryNotFoundError(KnowledgeError):
     code = "not_found"
 
 
+class ExampleNotFoundError(EntryNotFoundError):
+    """The entry is there, but not the learned example asked for."""
+
+
 class EmbedderMismatchError(KnowledgeError):
     """The collection was built with another embedding model; mixing vectors would corrupt search."""
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from knowledge.embedders.base import Embedder
+from knowledge.labels import NO_LABELS, Labeler
 from knowledge.models import EmbedMode, Entry, facet_mode
 from knowledge.store import EntryFilter, StoredEntry, VectorStore
 
@@ -34,18 +36,33 @@ class Indexer:
     """`batch` entries are embedded and written at a time, so an interrupted run keeps what it finished and the
     next run embeds only the rest."""
 
-    def __init__(self, embedder: Embedder, store: VectorStore, *, batch: int = 256) -> None:
+    def __init__(self, embedder: Embedder, store: VectorStore, *, batch: int = 256,
+                 labeler: Labeler | None = None) -> None:
         self._embedder = embedder
         self._store = store
         self._batch = batch
+        self._labeler = labeler
+
+    def fingerprint(self, entry: Entry) -> str:
+        """The entry's content hash, and the labeler's version: new intent rules label every entry again on the
+        next index (without embedding anything)."""
+        content = entry.content_hash()
+        if self._labeler is None:
+            return content
+        return hashlib.sha256(f"{content}\t{self._labeler.version}".encode()).hexdigest()
 
     def index(
-        self, entries: Sequence[Entry], *, prune_sources: Sequence[str] = (), dry_run: bool = False
+        self, entries: Sequence[Entry], *, prune_sources: Sequence[str] = (), dry_run: bool = False,
+        keep_learned: bool = True,
     ) -> IndexReport:
         """Upsert `entries`; with `prune_sources`, delete stored entries of those sources not in `entries`.
-        `dry_run` reports the same counts and keys but embeds and writes nothing (a preview before publishing)."""
+        `dry_run` reports the same counts and keys but embeds and writes nothing (a preview before publishing).
+        `keep_learned=False` writes the entries' `learned` as given, even when empty (an example removed, a
+        rollback), instead of keeping the stored ones."""
         report = IndexReport(sources=sorted({e.source for e in entries} | set(prune_sources)), dry_run=dry_run)
         stored = self._store.fingerprints([e.key for e in entries])
+        if keep_learned:
+            entries = self._keep_learned(entries, stored)
         changed: list[Entry] = []
         added: list[str] = []
         updated: list[str] = []
@@ -53,7 +70,7 @@ class Indexer:
             old = stored.get(entry.key)
             if old is None:
                 added.append(entry.key)
-            elif old[0] == entry.content_hash():
+            elif old == (self.fingerprint(entry), entry.text_hash()):
                 report.unchanged += 1
                 continue
             else:
@@ -76,6 +93,14 @@ class Indexer:
             self._store.delete(gone)
         return report
 
+    def _keep_learned(self, entries: Sequence[Entry], stored: dict[str, tuple[str, str]]) -> list[Entry]:
+        """An entry re-indexed from a file keeps the examples learned from agents (the file has none): only the
+        stored entries that differ from what comes in are read."""
+        differ = [e.key for e in entries if e.key in stored and not e.learned
+                  and stored[e.key] != (self.fingerprint(e), e.text_hash())]
+        learned = {old.key: old.learned for old in self._store.get(differ) if old.learned} if differ else {}
+        return [e.model_copy(update={"learned": learned[e.key]}) if e.key in learned else e for e in entries]
+
     def _reusable(self, entries: list[Entry]) -> tuple[_Known, _Wanted]:
         """The stored vector of every facet whose text is unchanged (of a new entry too: facets an interrupted run
         wrote before its anchor), and the distinct new texts to embed."""
@@ -91,11 +116,15 @@ class Indexer:
             embed = self._embedder.embed_queries if mode == "query" else self._embedder.embed_passages
             if ordered:
                 known.update({(mode, t): v.tolist() for t, v in zip(ordered, embed(ordered), strict=True)})
-        return [
-            StoredEntry(e, e.content_hash(), e.text_hash(),
+        items = [
+            StoredEntry(e, self.fingerprint(e), e.text_hash(),
                         {facet: known[(mode, text)] for facet, (mode, text) in e.facets().items()})
             for e in entries
         ]
+        if self._labeler is None:
+            return items
+        labels = self._labeler.label([(item.entry, item.vectors) for item in items])
+        return [replace(item, labels=found or NO_LABELS) for item, found in zip(items, labels, strict=True)]
 
 
 def _missing(entries: list[Entry], known: _Known) -> _Wanted:

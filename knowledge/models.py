@@ -10,6 +10,14 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Kind = Literal["faq", "policy", "announcement", "template"]
+# The buyer intents draftdesk tells apart (drafting/rules/intents.yaml holds their rules); entries may declare the
+# ones they answer.
+Intent = Literal[
+    "logistics", "cancel", "modify_order", "return_refund", "exchange", "price_protection", "coupon", "presale",
+    "invoice", "product_question", "complaint", "bad_review_threat", "bargaining", "bulk_order", "greeting", "other",
+]
+INTENTS: tuple[str, ...] = get_args(Intent)
+MAX_LEARNED = 20  # examples learned from agents' accepted drafts, per entry: the newest are kept
 Platform = Literal["taobao", "pdd", "jd", "amazon", "any"]
 Locale = Literal["zh", "en"]
 EmbedMode = Literal["query", "passage"]
@@ -64,6 +72,10 @@ class Entry(BaseModel):
     locale: Locale
     tags: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()  # other ways buyers ask this question; each is matched like the question
+    # buyer messages whose drafts from this entry agents sent (draftdesk learns them); matched like examples, kept
+    # when the entry is re-indexed from a file that has none, and left out of `content_hash`
+    learned: tuple[str, ...] = Field(default=(), max_length=MAX_LEARNED)
+    intents: tuple[Intent, ...] = ()  # the intents this entry answers; inferred at index time when not declared
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     source: str = "api"
@@ -87,7 +99,7 @@ class Entry(BaseModel):
             return tuple(t.strip() for t in value.replace("|", ",").split(",") if t.strip())
         return value
 
-    @field_validator("examples", mode="before")
+    @field_validator("examples", "learned", "intents", mode="before")
     @classmethod
     def _split_examples(cls, value: object) -> object:
         if isinstance(value, str):  # CSV cells: one example per `|`-separated part
@@ -127,6 +139,8 @@ class Entry(BaseModel):
         }
         for n, example in enumerate(self.examples):
             facets[f"x{n}"] = ("query", example)
+        for n, example in enumerate(self.learned):
+            facets[f"l{n}"] = ("query", example)
         return facets
 
     def text_hash(self) -> str:
@@ -134,7 +148,9 @@ class Entry(BaseModel):
 
     def content_hash(self) -> str:
         """Hash of every field: any change is an update (re-embedded only if `text_hash` changed)."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude={"learned"})
+        if not self.intents:
+            del data["intents"]
         if self.scope.is_empty:  # left out at their defaults, so hashes stored before these fields still match
             del data["scope"]
         if not self.priority:

@@ -1,14 +1,18 @@
-"""What knowledge owners do: index files, uploads or rows; list, read and delete entries."""
+"""What knowledge owners do: index files, uploads or rows; list, read and delete entries; and the examples an entry
+learns from agents' drafts (added as they are sent, removed by the owner)."""
 
 from __future__ import annotations
 
 import builtins
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from knowledge.errors import EntryNotFoundError, InvalidFileError
+from knowledge.errors import EntryNotFoundError, ExampleNotFoundError, InvalidFileError
 from knowledge.indexing import Indexer, IndexReport
+from knowledge.labels import Labels
+from knowledge.learned import with_learned, without_learned
 from knowledge.loaders import knowledge_files, load_bytes, load_path, parse_entries
 from knowledge.models import Entry
 from knowledge.store import EntryFilter, VectorStore
@@ -24,6 +28,7 @@ class KnowledgeBase:
         self._indexer = indexer
         self._versions = versions
         self._max_rows = max_rows  # entries one upload or request may carry (files on disk are not limited)
+        self._learning = threading.Lock()  # two drafts sent at once from one entry: neither example is lost
 
     def index_paths(self, paths: Sequence[Path], *, prune: bool = False, dry_run: bool = False) -> IndexReport:
         """Every file is read before anything is written: one bad file leaves the store untouched. `dry_run`
@@ -53,6 +58,34 @@ class KnowledgeBase:
         entries = self._store.get(self._keys(entry_id, locale))
         return sorted(entries, key=lambda e: e.locale)
 
+    def labels(self, entries: Sequence[Entry]) -> dict[str, Labels]:
+        """The labels stored with each entry (what it answers), by `id@locale` key."""
+        return self._store.labels([e.key for e in entries]) if entries else {}
+
+    def learn(self, entry_id: str, locale: str, text: str) -> Entry | None:
+        """Add a buyer message to the entry's learned examples (only the new text is embedded) and record a
+        version; None when nothing changed: a message it already asks, or one never learned (`learnable`)."""
+        with self._learning:
+            updated = with_learned(self._one(entry_id, locale), text)
+            if updated is None:
+                return None
+            self._indexer.index([updated])
+        if self._versions:
+            self._versions.snapshot(f"learned an example for {updated.key}")
+        return updated
+
+    def unlearn(self, entry_id: str, locale: str, text: str) -> Entry:
+        """Remove one learned example; `ExampleNotFoundError` when the entry has none such."""
+        with self._learning:
+            entry = self._one(entry_id, locale)
+            updated = without_learned(entry, text)
+            if updated is None:
+                raise ExampleNotFoundError(f"{entry.key} has no learned example {text!r}")
+            self._indexer.index([updated], keep_learned=False)  # the last one removed leaves it none, on purpose
+        if self._versions:
+            self._versions.snapshot(f"removed a learned example from {updated.key}")
+        return updated
+
     def delete(self, entry_id: str, locale: str | None = None) -> int:
         keys = self._keys(entry_id, locale)
         self._store.delete(keys)
@@ -73,6 +106,12 @@ class KnowledgeBase:
         if self._versions and not report.dry_run and (report.added or report.updated or report.deleted):
             self._versions.snapshot(reason)
         return report
+
+    def _one(self, entry_id: str, locale: str) -> Entry:
+        found = self._store.get(self._keys(entry_id, locale))
+        if not found:  # deleted since its key was read
+            raise EntryNotFoundError(f"no knowledge entry with id {entry_id!r} in locale {locale!r}")
+        return found[0]
 
     def _keys(self, entry_id: str, locale: str | None) -> builtins.list[str]:
         keys = self._store.keys(EntryFilter(entry_id=entry_id, locale=locale))

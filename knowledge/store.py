@@ -26,6 +26,7 @@ import numpy.typing as npt
 from knowledge.embedders.base import Vectors
 from knowledge.errors import EmbedderMismatchError, KnowledgeError, StoreUnavailableError
 from knowledge.exact import ExactIndex
+from knowledge.labels import NO_LABELS, Labels, parse_labels
 from knowledge.models import Entry
 from knowledge.nearest import Meta, Nearest, RecentReads
 
@@ -64,12 +65,14 @@ class StoredEntry:
     content_hash: str
     text_hash: str
     vectors: dict[str, list[float]] = field(default_factory=dict)  # facet -> vector
+    labels: Labels = NO_LABELS
 
 
 @dataclass(frozen=True)
 class Hit:
     entry: Entry
     score: float  # cosine similarity of the best-matching facet, higher is closer
+    labels: Labels = NO_LABELS
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,10 @@ class VectorStore(Protocol):
         ...
 
     def get(self, keys: Sequence[str]) -> builtins.list[Entry]: ...
+
+    def labels(self, keys: Sequence[str]) -> dict[str, Labels]:
+        """The labels stored with each of `keys` (what it answers), for those stored."""
+        ...
 
     def delete(self, keys: Sequence[str]) -> None: ...
 
@@ -363,6 +370,10 @@ class ChromaStore:
         found = {m["key"]: _entry(m) for m in got["metadatas"]}
         return [found[k] for k in keys if k in found]
 
+    def labels(self, keys: Sequence[str]) -> dict[str, Labels]:
+        got = self._anchors(keys, ["metadatas"])
+        return {m["key"]: _labels(m) for m in got["metadatas"]}
+
     def delete(self, keys: Sequence[str]) -> None:
         """Side fingerprints first: an entry whose deletion is interrupted is then found by its anchor."""
         if not keys:
@@ -389,7 +400,7 @@ class ChromaStore:
         best: dict[str, Hit] = {}
         for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True):
             if meta["key"] not in best:  # results come closest first
-                best[meta["key"]] = Hit(entry=_entry(meta), score=1.0 - float(dist))
+                best[meta["key"]] = Hit(entry=_entry(meta), score=1.0 - float(dist), labels=_labels(meta))
         return list(best.values())[:k]
 
     def _scan(self, query: Vectors, k: int, flt: EntryFilter) -> builtins.list[Hit] | None:
@@ -408,7 +419,7 @@ class ChromaStore:
             for meta, dist in zip(nearest.metas[seen:], nearest.distances[seen:], strict=False):
                 if meta is None or meta["key"] in best or not _matches(meta, flt):
                     continue
-                best[meta["key"]] = Hit(entry=_entry(meta), score=1.0 - float(dist))
+                best[meta["key"]] = Hit(entry=_entry(meta), score=1.0 - float(dist), labels=_labels(meta))
                 if len(best) == k:
                     self._recent.put(key, nearest, epoch)
                     return list(best.values())
@@ -483,6 +494,7 @@ def _metadata(item: StoredEntry, facet: str) -> dict[str, Any]:
         "valid_from_ts": e.valid_from.timestamp() if e.valid_from else NO_START,
         "valid_until_ts": e.valid_until.timestamp() if e.valid_until else NO_END,
         "entry": e.model_dump_json(),
+        "labels": item.labels.to_json(),
     }
     if facet == ANCHOR:
         meta |= {"content_hash": item.content_hash, "text_hash": item.text_hash}
@@ -491,6 +503,10 @@ def _metadata(item: StoredEntry, facet: str) -> dict[str, Any]:
 
 def _entry(meta: dict[str, Any]) -> Entry:
     return _parsed(meta["entry"])
+
+
+def _labels(meta: dict[str, Any]) -> Labels:
+    return parse_labels(meta.get("labels"))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -94,7 +94,7 @@ class KnowledgeVersions:
         wanted = self.entries(number)
         keep = {e.key for e in wanted}
         extra = [k for k in self._store.keys(EntryFilter()) if k not in keep]
-        report = self._indexer.index(wanted)
+        report = self._indexer.index(wanted, keep_learned=False)  # the examples learned by then, no others
         if extra:
             self._store.delete(extra)
             report.deleted += len(extra)
@@ -126,11 +126,13 @@ class KnowledgeVersions:
 
 
 def store_digest(store: VectorStore) -> tuple[str, int]:
-    """sha256 over the store's sorted entry keys and their content hashes, and the number of entries: two stores
-    holding the same entries hash alike whatever order they were indexed in (what drafts and eval runs record)."""
+    """sha256 over the store's sorted entry keys and their content and text hashes, and the number of entries: two
+    stores holding the same entries hash alike whatever order they were indexed in (what drafts and eval runs
+    record). The text hash covers the examples learned from agents, which the content hash leaves out."""
     keys = sorted(store.keys(EntryFilter()))
     fingerprints = store.fingerprints(keys)
     digest = hashlib.sha256()
     for key in keys:
-        digest.update(f"{key}\t{fingerprints.get(key, ('', ''))[0]}\n".encode())
+        content, texts = fingerprints.get(key, ("", ""))
+        digest.update(f"{key}\t{content}\t{texts}\n".encode())
     return digest.hexdigest(), len(keys)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import AGENT, QA, allow
-from api.deps import HistoryDep, ShopDep
-from api.schemas import DraftHistory, FeedbackReceipt, FeedbackRequest
+from api.deps import HistoryDep, LearnerDep, ShopDep
+from api.schemas import DraftHistory, FeedbackReceipt, FeedbackRequest, LearnedExample
 from drafting.history import LoggedDraft
 
 router = APIRouter(tags=["feedback"])
@@ -18,13 +18,19 @@ router = APIRouter(tags=["feedback"])
     "/v1/drafts/{draft_id}/feedback", dependencies=[allow(*AGENT)],
     response_model=FeedbackReceipt, status_code=201,
              summary="Record what the agent did with a draft")
-def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep, shop: ShopDep) -> FeedbackReceipt:
+def send_feedback(draft_id: str, body: FeedbackRequest, history: HistoryDep, learner: LearnerDep,
+                  shop: ShopDep) -> FeedbackReceipt:
     """`accepted` (sent as is), `edited` (with the `final_text` sent, which must differ) or `rejected` (with a
-    `reason`). Every action is kept; analytics count the latest. An unknown draft id (or another shop's) is a 404."""
+    `reason`). Every action is kept; analytics count the latest. An unknown draft id (or another shop's) is a 404.
+
+    A draft answered from a knowledge entry and sent as is, or with at most a fifth of it edited, teaches that
+    entry the buyer's message as an example question (`learned`); a failure to learn never fails the feedback."""
     saved = history.feedback(draft_id, body.action, final_text=body.final_text, reason=body.reason,
                              shop=shop.name)
+    learned = learner.after_feedback(saved, shop.knowledge, shop=shop.name)
     return FeedbackReceipt(draft_id=saved.draft_id, action=saved.action, edit_distance=saved.edit_distance,
-                           created_at=saved.created_at)
+                           created_at=saved.created_at,
+                           learned=LearnedExample.model_validate(learned, from_attributes=True) if learned else None)
 
 
 @router.get(

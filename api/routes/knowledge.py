@@ -1,4 +1,5 @@
-"""The knowledge base over HTTP: index JSON entries or a file, list, read and delete entries."""
+"""The knowledge base over HTTP: index JSON entries or a file, list, read and delete entries and the examples they
+learned."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from starlette.datastructures import UploadFile
 from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import KnowledgeDep
 from api.errors import ApiError
-from api.schemas import Deleted, EntryList, EntryVariants, IndexRequest, IndexSummary
+from api.schemas import Deleted, EntryList, EntryOut, EntryVariants, IndexRequest, IndexSummary
 from knowledge.indexing import IndexReport
-from knowledge.models import Kind, Locale, Platform
+from knowledge.learned import MAX_LEARNED_CHARS
+from knowledge.models import Entry, Kind, Locale, Platform
 from knowledge.service import KnowledgeBase
 from knowledge.store import EntryFilter
 
@@ -90,14 +92,27 @@ def list_knowledge(
     """`platform=taobao` lists Taobao entries and those for every platform (`any`)."""
     flt = EntryFilter(platform=platform, locale=locale, kinds=(kind,) if kind else (), source=source)
     items, total = kb.list(flt, limit=limit, offset=offset)
-    return EntryList(items=items, total=total, limit=limit, offset=offset)
+    return EntryList(items=_labelled(kb, items), total=total, limit=limit, offset=offset)
 
 
 @router.get(
     "/v1/knowledge/{entry_id}", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
     response_model=EntryVariants, summary="Read one entry in each locale")
 def get_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> EntryVariants:
-    return EntryVariants(id=entry_id, entries=kb.get(entry_id, locale))
+    return EntryVariants(id=entry_id, entries=_labelled(kb, kb.get(entry_id, locale)))
+
+
+@router.delete(
+    "/v1/knowledge/{entry_id}/learned", dependencies=[allow(*KNOWLEDGE)],
+    response_model=EntryOut, summary="Remove an example the entry learned from agents")
+def delete_learned(
+    entry_id: str, kb: KnowledgeDep, locale: Locale,
+    text: Annotated[str, Query(min_length=1, max_length=4 * MAX_LEARNED_CHARS,
+                               description="The learned example, as listed (case and spacing aside).")],
+) -> EntryOut:
+    """The entry as it is now; a 404 when the entry or the example is not there. Recorded as a version."""
+    entry = kb.unlearn(entry_id, locale, text)
+    return _labelled(kb, [entry])[0]
 
 
 @router.delete(
@@ -105,3 +120,8 @@ def get_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None)
     response_model=Deleted, summary="Delete an entry (every locale)")
 def delete_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> Deleted:
     return Deleted(id=entry_id, deleted=kb.delete(entry_id, locale))
+
+
+def _labelled(kb: KnowledgeBase, entries: list[Entry]) -> list[EntryOut]:
+    labels = kb.labels(entries)
+    return [EntryOut.of(e, labels.get(e.key)) for e in entries]

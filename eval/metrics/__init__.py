@@ -9,21 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eval.metrics import compliance, escalation, groundedness, intent, language, latency, retrieval, similarity, tone
+from eval.metrics import (
+    answerability,
+    compliance,
+    escalation,
+    groundedness,
+    intent,
+    language,
+    latency,
+    retrieval,
+    similarity,
+    tone,
+)
 from eval.metrics.base import CaseMetric, MetricResult, Sample, average
 from knowledge.embedders import Embedder
 
+# Holds count against a run, as the agent then writes the reply; a hold on a case that should be held is credited by
+# `answer_mode_accuracy` (and is never a wrong answer), not by `hold_rate`.
 LOWER_IS_BETTER = frozenset({
     "unsupported_claims", "compliance_violations", "latency_ms", "latency_mean_ms", "latency_p50_ms",
-    "latency_p95_ms",
+    "latency_p95_ms", "wrong_answer", "wrong_answer_rate", "held", "hold_rate",
 })
 # A per-case metric whose mean over a run has a name of its own: the mean reciprocal rank is MRR.
-MEAN_NAMES = {"reciprocal_rank": "mrr", "intent_match": "intent_accuracy", "latency_ms": "latency_mean_ms"}
+MEAN_NAMES = {
+    "reciprocal_rank": "mrr", "intent_match": "intent_accuracy", "latency_ms": "latency_mean_ms",
+    "wrong_answer": "wrong_answer_rate", "answered": "coverage", "held": "hold_rate",
+    "answer_mode_match": "answer_mode_accuracy",
+}
 # The names `case_metrics(embedder)` report, in order: a summary lists them all, even over no cases.
 CASE_METRIC_NAMES = (
     "hit@1", "hit@3", "recall@1", "recall@3", "reciprocal_rank", "similarity", "rougeL", "chrf",
     "unsupported_claims", "compliance_violations", "must_include", "escalation_agreement", "tone",
-    "language_match", "intent_match", "latency_ms",
+    "language_match", "intent_match", "wrong_answer", "answered", "held", "answer_mode_match", "latency_ms",
 )
 
 
@@ -39,7 +56,8 @@ def case_metrics(embedder: Embedder | None = None, judge: CaseMetric | None = No
     metrics += [
         similarity.rouge_l, similarity.chrf, groundedness.groundedness, compliance.compliance,
         compliance.must_include, escalation.escalation_agreement, tone.tone, language.language,
-        intent.intent_match, latency.latency,
+        intent.intent_match, answerability.wrong_answer, answerability.answered, answerability.held,
+        answerability.answer_mode_match, latency.latency,
     ]
     if judge is not None:
         metrics.append(judge)

@@ -24,7 +24,8 @@ class Sample:
     """One case and what the drafting service made of it, plus what the runner knows beyond the draft.
 
     `sources` maps a cited entry id to its full text (citations carry only a short snippet);
-    `violations` are what a drafting policy checker reported, when the draft itself does not carry them.
+    `violations` are what the runner's own policy checker found in the draft text ("rule: span"). The draft's
+    `compliance` field is not read: the baseline has none, and draftdesk's own screen would be counted twice.
     """
 
     case: Case
@@ -50,11 +51,6 @@ class Sample:
     def source_texts(self) -> list[str]:
         """Title and text of each cited source: the full text when known, else the citation's snippet."""
         return [f"{c.title}\n{self.sources.get(c.id, c.snippet)}" for c in self.draft.citations]
-
-    def policy_violations(self) -> list[str]:
-        """Violations given to the sample, then those the drafting policy checker reported on the draft."""
-        checked = self.draft.compliance.violations if self.draft.compliance else []
-        return [*self.violations, *(f"{v.rule}: {v.span}" for v in checked)]
 
 
 class CaseMetric(Protocol):

@@ -53,7 +53,8 @@ _DATES = [  # each pattern names the groups it has: y, m or mon, d
     re.compile(r"(?P<y>\d{4})\s*[-/]\s*(?P<m>\d{1,2})\s*[-/]\s*(?P<d>\d{1,2})"  # ISO; the time of day is dropped
                r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"),
     re.compile(rf"(?:(?P<y>\d{{4}})\s*年\s*)?(?P<m>{_ZH_NUM}|\d{{1,2}})\s*月\s*(?P<d>{_ZH_NUM}|\d{{1,2}})\s*[日号]"),
-    re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}})\b)?"),
+    # "Dec 09" is no day when a time follows: "8 Dec 09:00" is the 8th at nine
+    re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:\d)(?:,?\s+(?P<y>\d{{4}})\b)?"),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(?P<y>\d{{4}})\b)?"),
     re.compile(r"(?P<y>\d{4})\s*年"),
 ]

@@ -1,4 +1,5 @@
-"""Compliance: forbidden phrases the draft contains and policy violations reported for it (a count; 0 is best).
+"""Compliance: forbidden phrases the draft contains and policy violations the runner's checker found (a count; 0 is
+best). Every pipeline's drafts go through the same checker, so draftdesk's own verdict is neither trusted nor needed.
 
 Also `must_include`, the share of required phrases the draft contains. Both match case-insensitively after
 NFKC normalization, so full-width "１００元" matches "100元".
@@ -25,7 +26,7 @@ def violation_count(draft: str, must_not_include: Sequence[str], violations: Seq
 
 
 def compliance(sample: Sample) -> MetricResult:
-    return violation_count(sample.text, sample.case.must_not_include, sample.policy_violations())
+    return violation_count(sample.text, sample.case.must_not_include, sample.violations)
 
 
 def required_phrase_share(draft: str, must_include: Sequence[str]) -> MetricResult:

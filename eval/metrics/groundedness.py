@@ -1,8 +1,9 @@
 """Unsupported claims: numbers, amounts, dates, durations, percentages and promises the sources do not back.
 
-A claim in the draft is supported when the same normalized value appears in the cited sources' text or in
-the order facts. The score is the count of unsupported claims (0 is best), so one invented "保证明天到"
-shows up even in a long, otherwise faithful draft.
+A claim in the draft is supported when the same normalized value appears in the cited sources' text, in the
+order facts, or in the shop-calendar notice the draft carries (its "12月8日 09:00" comes from the calendar).
+The score is the count of unsupported claims (0 is best), so one invented "保证明天到" shows up even in a long,
+otherwise faithful draft.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from drafting.calendar import CalendarStatus
 from eval.metrics.base import MetricResult, Sample
 from eval.metrics.claims import Claim, extract_claims
+from prompts import render
 
 NAME = "unsupported_claims"
 
@@ -36,7 +39,16 @@ def unsupported_claim_count(draft: str, sources: Sequence[str], order: Mapping[s
 
 
 def groundedness(sample: Sample) -> MetricResult:
-    return unsupported_claim_count(sample.text, sample.source_texts(), sample.case.order.facts())
+    calendar = sample.draft.calendar
+    notice = [calendar_notice(calendar, sample.draft.language)] if calendar else []
+    return unsupported_claim_count(sample.text, [*sample.source_texts(), *notice], sample.case.order.facts())
+
+
+def calendar_notice(status: CalendarStatus, locale: str) -> str:
+    """The notice as the draft renders it (`ShopCalendar.render_notice`): its dates and times, written the same way."""
+    closure = next((n for n in status.notices if n.kind == "closure"), None)
+    stops = [n for n in status.notices if n.kind == "carrier_stop"]
+    return render(f"calendar_notice.{locale}", status=status, closure=closure, stops=stops)
 
 
 class _Support:

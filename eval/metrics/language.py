@@ -1,4 +1,6 @@
-"""Language: is the draft written in the case's locale? Judged from the text, not the draft's `language` field."""
+"""Language: is the draft written in the buyer's language? Both are judged from the text: the buyer's from the
+message (a case's requested locale may differ from what the buyer wrote), the draft's from its text, not its
+`language` field."""
 
 from __future__ import annotations
 
@@ -6,15 +8,14 @@ from eval.metrics.base import MetricResult, Sample
 from knowledge.language import detect_locale
 
 
-def language_match(draft: str, locale: str) -> MetricResult:
+def language_match(draft: str, expected: str) -> MetricResult:
     name = "language_match"
     if not draft.strip():
         return MetricResult(name, None, "the draft is empty")
     found = detect_locale(draft)
-    if found == locale:
-        return MetricResult(name, 1.0, f"the draft is in {locale}")
-    return MetricResult(name, 0.0, f"the draft is in {found}, the case wants {locale}")
+    said = f"the buyer wrote {expected}, the draft is in {found}"
+    return MetricResult(name, 1.0 if found == expected else 0.0, said)
 
 
 def language(sample: Sample) -> MetricResult:
-    return language_match(sample.text, sample.case.locale)
+    return language_match(sample.text, detect_locale(sample.case.message))

@@ -30,15 +30,17 @@ def make_case(**overrides: Any) -> Case:
 
 def make_draft(text: str = "亲，非常抱歉让您久等了！", cited: Sequence[str] = (), *,
                snippets: Mapping[str, str] | None = None, needs_human: bool = False, language: str = "zh",
-               latency_ms: float = 12.5) -> Draft:
-    """A draft citing `cited` in that order; each citation's snippet is `snippets[id]` or a stand-in."""
+               latency_ms: float = 12.5, **fields: Any) -> Draft:
+    """A draft citing `cited` in that order; each citation's snippet is `snippets[id]` or a stand-in. `fields`
+    sets any other field of the draft (answer_mode, situation, calendar, compliance...)."""
     snippets = snippets or {}
     citations = [
         Citation(id=i, title=f"title of {i}", kind="faq", score=0.9, snippet=snippets.get(i, f"snippet of {i}"))
         for i in cited
     ]
-    return Draft(draft=text, language=language, citations=citations, confidence=0.8,  # type: ignore[arg-type]
-                 needs_human=needs_human, reasons=[], provider="template", degraded=False, latency_ms=latency_ms)
+    return Draft.model_validate({
+        "draft": text, "language": language, "citations": citations, "confidence": 0.8, "needs_human": needs_human,
+        "reasons": [], "provider": "template", "degraded": False, "latency_ms": latency_ms, **fields})
 
 
 def make_sample(text: str = "亲，非常抱歉让您久等了！", cited: Sequence[str] = (), *, case: Case | None = None,
@@ -77,8 +79,9 @@ TINY_CASES: list[dict[str, Any]] = [
 ]
 
 
-def write_dataset(path: Path, cases: list[dict[str, Any]] | None = None, name: str = "tiny") -> Path:
-    header = {"dataset": {"name": name, "kb": "kb.jsonl"}}
+def write_dataset(path: Path, cases: list[dict[str, Any]] | None = None, name: str = "tiny", **header: Any) -> Path:
+    """`header` adds fields to the header line (`at`...)."""
+    header = {"dataset": {"name": name, "kb": "kb.jsonl", **header}}
     rows = [header, *(cases if cases is not None else TINY_CASES)]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path

@@ -73,6 +73,8 @@ def test_amounts_and_percentages(text: str, expected: list[tuple[str, str]]) -> 
         ("30 January", [("date", "01-30")]),
         ("from 13 February 2027", [("date", "2027-02-13")]),
         ("on Jan 30th", [("date", "01-30")]),
+        ("from 8 Dec 09:00", [("date", "12-08"), ("time", "09:00")]),  # as the calendar notice writes it
+        ("Dec 8, 09:30", [("date", "12-08"), ("time", "09:30")]),
         ("2027年春节", [("date", "2027")]),
     ],
 )

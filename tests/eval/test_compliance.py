@@ -1,9 +1,14 @@
-"""Forbidden phrases and reported policy violations (a count), and the share of required phrases."""
+"""Forbidden phrases and reported policy violations (a count), the runner's own policy check, and the share of
+required phrases."""
 
 from __future__ import annotations
 
+from drafting.authority import load_authority
+from drafting.models import Compliance, Violation
+from drafting.policy import PolicyChecker, load_rules
 from eval.metrics.compliance import compliance, must_include, required_phrase_share, violation_count
-from tests.eval.conftest import make_case, make_sample
+from eval.runner import violations
+from tests.eval.conftest import make_case, make_draft, make_sample
 
 
 def test_forbidden_phrases_are_found_case_insensitively_in_both_languages() -> None:
@@ -37,6 +42,30 @@ def test_the_sample_brings_the_case_phrases_and_the_runners_violations() -> None
         locale="en", must_not_include=["here is your coupon"]), violations=["coupon_promise"])
 
     assert compliance(sample).score == 2.0
+
+
+def test_the_drafts_own_compliance_verdict_is_not_counted() -> None:
+    """draftdesk screens its drafts itself; the runner checks them again, so the draft's own verdict would count
+    each violation twice."""
+    own = Compliance(passed=False, violations=[Violation(rule="email", span="email us", message="no e-mail")])
+    sample = make_sample("Just email us the photos.", case=make_case(locale="en"), compliance=own,
+                         violations=["email: email us"])
+
+    assert compliance(sample).score == 1.0
+    assert compliance(make_sample("Just email us the photos.", compliance=own)).score == 0.0
+
+
+def test_the_runner_checks_every_draft_as_the_pipeline_returned_it() -> None:
+    policy = PolicyChecker(load_rules(), load_authority())
+    request = make_case(locale="en", platform="amazon", message="My number is 13812345678, call me").to_request()
+
+    emailed = violations(policy, request, make_draft("Just email us the photos.", language="en"))
+    echoed = violations(policy, request, make_draft("We will call 13812345678 today.", language="en"))
+    clean = violations(policy, request, make_draft("Please send the photos in this chat.", language="en"))
+
+    assert emailed == ("email: email us",)
+    assert echoed == ("pii_echo: 13812345678",)  # checked, not screened: masking would hide the echo
+    assert clean == ()
 
 
 def test_required_phrases_share() -> None:

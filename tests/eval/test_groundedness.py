@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from drafting.calendar import ShopCalendar, load_calendar
 from eval.metrics.groundedness import groundedness, unsupported_claim_count, unsupported_claims
 from tests.eval.conftest import make_case, make_sample
 
@@ -78,3 +84,30 @@ def test_the_sample_uses_full_source_texts_and_falls_back_to_snippets() -> None:
 
     assert groundedness(full).score == 0.0
     assert groundedness(snippet_only).score == 1.0
+
+
+@pytest.mark.parametrize(("locale", "written"), [("zh", "12月8日 09:00"), ("en", "8 Dec 09:00")])
+def test_dates_and_times_from_the_shop_calendar_are_grounded(locale: str, written: str) -> None:
+    """A draft written out of hours carries the calendar's notice: when a human will handle the message."""
+    calendar = ShopCalendar(load_calendar())
+    status = calendar.status(datetime(2026, 12, 8, 3, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    notice = calendar.render_notice(status, locale)  # type: ignore[arg-type]
+    assert notice is not None and written in notice
+    case = make_case(locale=locale, order={})
+
+    carried = make_sample(notice, language=locale, case=case, calendar=status)
+    bare = make_sample(notice, language=locale, case=case)
+    invented = make_sample(notice.replace("8", "9", 1), language=locale, case=case, calendar=status)
+
+    assert groundedness(carried).score == 0.0
+    assert groundedness(bare).score == 2.0  # the date and the time, with nothing behind them
+    assert groundedness(invented).score == 1.0 and "9" in groundedness(invented).reason
+
+
+def test_a_carrier_stops_end_is_grounded_too() -> None:
+    calendar = ShopCalendar(load_calendar())
+    status = calendar.status(datetime(2027, 2, 8, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    notice = calendar.render_notice(status, "zh")
+    assert notice is not None and any(n.kind == "carrier_stop" for n in status.notices)
+
+    assert groundedness(make_sample(f"亲，{notice}", case=make_case(order={}), calendar=status)).score == 0.0

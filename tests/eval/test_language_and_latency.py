@@ -1,4 +1,4 @@
-"""Language match against the case locale; latency passthrough and percentiles."""
+"""Language match against the buyer's language; latency passthrough and percentiles."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ def test_language_match() -> None:
     assert language_match("亲，您的包裹已经发出啦", "zh").score == 1.0
     assert language_match("Your parcel has shipped.", "en").score == 1.0
     wrong = language_match("Your parcel has shipped.", "zh")
-    assert (wrong.score, wrong.reason) == (0.0, "the draft is in en, the case wants zh")
+    assert (wrong.score, wrong.reason) == (0.0, "the buyer wrote zh, the draft is in en")
+    assert language_match("亲，已发出", "zh").reason == "the buyer wrote zh, the draft is in zh"
     assert language_match("", "zh").score is None
 
 
@@ -21,6 +22,14 @@ def test_language_is_judged_from_the_text_not_the_drafts_language_field() -> Non
     sample = make_sample("Your parcel has shipped.", language="zh", case=make_case(locale="zh"))
 
     assert language(sample).score == 0.0
+
+
+def test_the_expected_language_is_the_buyers_not_the_cases_locale() -> None:
+    """A buyer who writes English on a Chinese storefront gets an English reply."""
+    case = make_case(message="Where is my parcel? It has not arrived.", locale="zh")
+
+    assert language(make_sample("Your parcel shipped yesterday.", case=case)).score == 1.0
+    assert language(make_sample("亲，包裹昨天已经发出了", case=case)).reason == "the buyer wrote en, the draft is in zh"
 
 
 def test_latency_passes_the_drafts_own_measurement_through() -> None:

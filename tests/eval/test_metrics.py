@@ -22,12 +22,13 @@ def test_every_case_metric_scores_a_sample_with_a_reason() -> None:
     results = [metric(sample) for metric in case_metrics(HashingEmbedder())]
 
     names = [r.name for r in results]
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 20
     assert all(isinstance(r, MetricResult) and r.reason for r in results)
     scores = {r.name: r.score for r in results}
     assert scores["hit@1"] == scores["tone"] == scores["language_match"] == scores["must_include"] == 1.0
     assert scores["unsupported_claims"] == scores["compliance_violations"] == 0.0
     assert {"unsupported_claims", "compliance_violations", "latency_p95_ms"} <= LOWER_IS_BETTER
+    assert {"wrong_answer_rate", "hold_rate"} <= LOWER_IS_BETTER and "coverage" not in LOWER_IS_BETTER
 
 
 def test_embedding_similarity_needs_an_embedder() -> None:
@@ -48,5 +49,7 @@ def test_a_summary_has_every_mean_and_the_run_level_metrics() -> None:
     assert list(summary) == list(empty)
     assert {"mrr", "latency_mean_ms", "escalation_precision", "latency_p95_ms"} <= set(summary)
     assert "reciprocal_rank" not in summary and summary["mrr"] == summary["hit@1"] == 1.0
+    assert {"wrong_answer_rate", "coverage", "hold_rate", "answer_mode_accuracy"} <= set(summary)
+    assert not {"wrong_answer", "answered", "held", "answer_mode_match"} & set(summary)
     assert summary["latency_p50_ms"] == summary["latency_mean_ms"] == 12.5
     assert all(value is None for value in empty.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from tests.fakes import HashingEmbedder
 SUMMARY_KEYS = {
     "hit@1", "hit@3", "mrr", "similarity", "rougeL", "chrf", "unsupported_claims", "compliance_violations",
     "escalation_precision", "escalation_recall", "language_match", "latency_p50_ms", "latency_p95_ms",
+    "wrong_answer_rate", "hold_rate",
 }
 ROW_KEYS = {"id", "message", "locale", "platform", "draft", "reference", "citations", "needs_human", "reasons",
-            "provider", "degraded", "latency_ms", "metrics"}
+            "provider", "degraded", "latency_ms", "metrics", "answer_mode", "expected_answer_mode", "split",
+            "violations"}
 
 
 def _run(dataset: Path, settings: Settings, out: Path, **options: Any) -> runner.RunOutput:
@@ -44,7 +47,8 @@ def test_a_run_writes_results_summary_and_report(
     assert output.files == [out / "results.jsonl", out / "summary.json", out / "report.html"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary == output.summary
-    assert set(summary) == {"cases", "metrics", "lower_is_better", "run"} and summary["cases"] == len(TINY_CASES)
+    assert set(summary) == {"cases", "metrics", "lower_is_better", "by_intent", "curve", "run"}
+    assert summary["cases"] == len(TINY_CASES)
     assert summary["lower_is_better"] == [n for n in summary["metrics"] if n in LOWER_IS_BETTER]  # for api.runs
     metrics = summary["metrics"]
     assert set(metrics) >= SUMMARY_KEYS
@@ -154,3 +158,124 @@ def test_an_empty_dataset_still_writes_a_report(tmp_path: Path, eval_settings: S
     assert set(output.summary["metrics"]) >= {"hit@1", "mrr", "similarity", "escalation_precision", "latency_p50_ms"}
     assert all(value is None for value in output.summary["metrics"].values())
     assert "Worst cases first" in (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+
+
+AT_NIGHT = "2026-12-08T03:00:00+08:00"  # out of service hours (rules/calendar.yaml): drafts carry the notice
+
+
+def test_every_case_is_drafted_at_the_datasets_moment(tmp_path: Path, eval_settings: Settings,
+                                                      tiny_kb: Path) -> None:
+    dataset = write_dataset(tmp_path / "night.jsonl", at=AT_NIGHT)
+
+    output = _run(dataset, eval_settings, tmp_path / "run", kb=tiny_kb)
+
+    assert output.summary["run"]["at"] == AT_NIGHT
+    rows = {r["id"]: r for r in _rows(tmp_path / "run")}
+    assert "12月8日 09:00" in rows["zh-delay"]["draft"] and "8 Dec 09:00" in rows["en-cancel"]["draft"]
+    # the notice's date and time come from the shop calendar: not unsupported claims
+    assert rows["zh-delay"]["metrics"]["unsupported_claims"]["score"] == 0.0
+
+
+def test_the_runs_moment_overrides_the_datasets(tmp_path: Path, eval_settings: Settings, tiny_kb: Path) -> None:
+    dataset = write_dataset(tmp_path / "night.jsonl", at=AT_NIGHT)
+    afternoon = datetime.fromisoformat("2026-12-08T15:00:00+08:00")  # open: no notice
+
+    output = _run(dataset, eval_settings, tmp_path / "run", kb=tiny_kb, at=afternoon)
+
+    assert output.summary["run"]["at"] == "2026-12-08T15:00:00+08:00"
+    assert not any("09:00" in r["draft"] for r in _rows(tmp_path / "run"))
+
+
+def test_without_a_moment_the_real_clock_runs(tmp_path: Path, eval_settings: Settings, tiny_dataset: Path,
+                                              tiny_kb: Path) -> None:
+    assert _run(tiny_dataset, eval_settings, tmp_path / "run", kb=tiny_kb, limit=1).summary["run"]["at"] is None
+    with pytest.raises(ValueError, match="no UTC offset"):
+        _run(tiny_dataset, eval_settings, tmp_path / "naive", kb=tiny_kb, at=datetime(2026, 12, 8, 15))
+
+
+def test_a_split_runs_only_its_cases(tmp_path: Path, eval_settings: Settings, tiny_kb: Path) -> None:
+    splits = ["dev", "holdout", None, "dev"]
+    cases = [{**case, **({"split": s} if s else {})} for case, s in zip(TINY_CASES, splits, strict=True)]
+    dataset = write_dataset(tmp_path / "split.jsonl", cases)
+
+    dev = _run(dataset, eval_settings, tmp_path / "dev", kb=tiny_kb, split="dev", limit=1).summary
+    holdout = _run(dataset, eval_settings, tmp_path / "holdout", kb=tiny_kb, split="holdout").summary
+    every = _run(dataset, eval_settings, tmp_path / "all", kb=tiny_kb).summary
+
+    assert [r["id"] for r in _rows(tmp_path / "dev")] == ["zh-delay"]  # the limit applies within the split
+    assert [r["id"] for r in _rows(tmp_path / "holdout")] == ["zh-return"]
+    assert (dev["run"]["split"], holdout["run"]["split"], every["run"]["split"]) == ("dev", "holdout", None)
+    assert every["cases"] == 4 and dev["run"]["dataset"]["cases_in_file"] == 4
+
+
+def _kb_with_an_example(tmp_path: Path, tiny_kb: Path) -> Path:
+    """The tiny KB, where the English cancel entry is also asked in words of the parcel entry's text."""
+    rows = [json.loads(line) for line in tiny_kb.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        if row["id"] == "cancel-001":
+            row["examples"] = ["my parcel has not arrived yet after 48 hours"]
+    kb = tmp_path / "examples" / "kb.jsonl"
+    kb.parent.mkdir()
+    kb.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return kb
+
+
+EXAMPLE_CASE = {"id": "en-example", "message": "my parcel has not arrived yet after 48 hours", "platform": "amazon",
+                "locale": "en", "expected_kb_ids": ["cancel-001"]}
+
+
+def test_without_examples_the_kb_is_indexed_as_if_it_had_none(tmp_path: Path, eval_settings: Settings,
+                                                              tiny_kb: Path) -> None:
+    kb = _kb_with_an_example(tmp_path, tiny_kb)
+    dataset = write_dataset(tmp_path / "example.jsonl", [EXAMPLE_CASE])
+
+    kept = _run(dataset, eval_settings, tmp_path / "kept", kb=kb).summary
+    dropped = _run(dataset, eval_settings, tmp_path / "dropped", kb=kb, without_examples=True).summary
+
+    assert [c["id"] for c in _rows(tmp_path / "kept")[0]["citations"]] == ["cancel-001"]
+    assert "cancel-001" not in [c["id"] for c in _rows(tmp_path / "dropped")[0]["citations"]]
+    assert (kept["run"]["kb"]["without_examples"], dropped["run"]["kb"]["without_examples"]) == (False, True)
+    assert dropped["run"]["kb"]["entries"] == 4 and dropped["run"]["kb"]["hash"] != kept["run"]["kb"]["hash"]
+
+
+def test_without_examples_needs_knowledge_files(tmp_path: Path, eval_settings: Settings, tiny_dataset: Path) -> None:
+    with pytest.raises(ValueError, match="--kb"):
+        _run(tiny_dataset, eval_settings, tmp_path / "run", without_examples=True)
+
+
+def test_the_baseline_searches_the_example_questions_too(tmp_path: Path, eval_settings: Settings,
+                                                         tiny_kb: Path) -> None:
+    """It searches every facet draftdesk searches: the passages alone would point it at the parcel entry."""
+    kb = _kb_with_an_example(tmp_path, tiny_kb)
+    dataset = write_dataset(tmp_path / "example.jsonl", [EXAMPLE_CASE])
+
+    output = _run(dataset, eval_settings, tmp_path / "run", kb=kb, pipeline=PipelineName.BASELINE)
+
+    row = _rows(tmp_path / "run")[0]
+    assert [c["id"] for c in row["citations"]] == ["cancel-001"] and row["answer_mode"] == "entry"
+    assert row["metrics"]["wrong_answer"]["score"] == 0.0 and output.summary["metrics"]["wrong_answer_rate"] == 0.0
+
+
+def test_every_pipeline_is_checked_by_the_runners_policy_checker(tmp_path: Path, eval_settings: Settings) -> None:
+    """The baseline has no screen of its own; pasting an entry that asks for e-mail is still a violation."""
+    kb = tmp_path / "kb.jsonl"
+    kb.write_text(json.dumps({"id": "photos", "locale": "en", "question": "How do I send photos of the damage?",
+                              "answer": "Just email us the photos of the damage."}) + "\n", encoding="utf-8")
+    case = {"id": "photos", "message": "How do I send photos of the damage?", "platform": "amazon", "locale": "en"}
+    dataset = write_dataset(tmp_path / "photos.jsonl", [case])
+
+    output = _run(dataset, eval_settings, tmp_path / "run", kb=kb, pipeline=PipelineName.BASELINE)
+
+    row = _rows(tmp_path / "run")[0]
+    assert row["violations"] == ["email: email us"] and row["metrics"]["compliance_violations"]["score"] == 1.0
+    assert output.summary["metrics"]["compliance_violations"] == 1.0
+
+
+def test_the_summary_holds_answers_by_intent_and_the_curve(tmp_path: Path, eval_settings: Settings,
+                                                           tiny_dataset: Path, tiny_kb: Path) -> None:
+    summary = _run(tiny_dataset, eval_settings, tmp_path / "run", kb=tiny_kb).summary
+
+    assert [p["threshold"] for p in summary["curve"]][:3] == [0.0, 0.05, 0.1] and len(summary["curve"]) == 21
+    assert set(summary["curve"][0]) == {"threshold", "coverage", "wrong_answer_rate", "hold_rate"}
+    assert summary["curve"][0]["wrong_answer_rate"] == summary["metrics"]["wrong_answer_rate"]
+    assert [r["intent"] for r in summary["by_intent"]] == ["(none)"] and summary["by_intent"][0]["cases"] == 4

@@ -1,0 +1,86 @@
+"""Finer question types than intents (rules/question_types.yaml): which logistics or refund question a message asks,
+and which ones an entry answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from drafting.intent import Regex
+from drafting.rulefile import load_rule_file
+from knowledge.models import Entry
+
+QUESTION_TYPES_FILE = "question_types.yaml"
+
+
+class TypeSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strict: bool = False  # a message of this type needs an entry of this type, not one without any
+    zh: list[Regex] = Field(min_length=1)
+    en: list[Regex] = Field(min_length=1)
+
+
+class QuestionTypeRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    min_examples: int = Field(default=2, ge=1)
+    types: dict[str, TypeSpec]
+
+    @model_validator(mode="after")
+    def _named(self) -> QuestionTypeRules:
+        bad = [name for name in self.types if not re.fullmatch(r"[a-z_]+\.[a-z_]+", name)]
+        if bad:
+            raise ValueError(f"type ids are written area.topic in lower case: {', '.join(bad)}")
+        return self
+
+
+def load_question_types(path: Path | None = None) -> QuestionTypeRules:
+    return load_rule_file(QuestionTypeRules, QUESTION_TYPES_FILE, path)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How an entry's question types meet a message's: `conflict` when the message asks a type the entry lacks."""
+
+    conflict: bool
+    shared: tuple[str, ...] = ()
+
+
+class QuestionTypes:
+    def __init__(self, rules: QuestionTypeRules) -> None:
+        self._min_examples = rules.min_examples
+        self._strict = frozenset(name for name, spec in rules.types.items() if spec.strict)
+        self._cues = {
+            locale: [(name, re.compile("|".join(f"(?:{p})" for p in getattr(spec, locale)), re.I))
+                     for name, spec in rules.types.items()]
+            for locale in ("zh", "en")
+        }
+
+    def of(self, text: str, locale: str) -> tuple[str, ...]:
+        """Every type whose cues match the text, in the rules' order."""
+        return tuple(name for name, cue in self._cues.get(locale, ()) if cue.search(text))
+
+    def of_entry(self, entry: Entry) -> tuple[str, ...]:
+        """The types the entry's question (or title) asks, and those enough of its examples ask."""
+        asked = set(self.of(entry.question or entry.title, entry.locale))
+        counts: dict[str, int] = {}
+        for example in (*entry.examples, *entry.learned):
+            for name in self.of(example, entry.locale):
+                counts[name] = counts.get(name, 0) + 1
+        asked |= {name for name, n in counts.items() if n >= self._min_examples}
+        return tuple(name for name, _ in self._cues.get(entry.locale, ()) if name in asked)
+
+    def fit(self, message: Sequence[str], entry: Sequence[str]) -> Fit:
+        if not message:
+            return Fit(conflict=False)
+        shared = tuple(t for t in message if t in entry)
+        if shared:
+            return Fit(conflict=False, shared=shared)
+        return Fit(conflict=bool(entry) or any(t in self._strict for t in message))
