@@ -28,6 +28,7 @@ from api.routes import (
     knowledge,
     macros,
     versions,
+    written,
 )
 from drafting.learning import Learner
 from drafting.settings import Settings
@@ -79,7 +80,8 @@ def create_app(
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    for module in (drafts, feedback, analytics, audit, versions, knowledge, announcements, calendar, macros, health):
+    for module in (drafts, written, feedback, analytics, audit, versions, knowledge, announcements, calendar, macros,
+                   health):
         app.include_router(module.router)
     app.include_router(console.router)  # the web console: /, /knowledge, /qa
     app.mount("/static", StaticFiles(directory=console.WEB_DIR / "static"), name="static")

@@ -125,3 +125,39 @@ class Draft(BaseModel):
     )
 
 
+
+
+OutreachKind = Literal["address_confirmation", "payment_reminder"]
+
+
+class OutreachRequest(BaseModel):
+    """An outbound message the agent sends first: confirm the address after payment, or remind of an unpaid order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: OutreachKind
+    platform: Literal["taobao", "pdd", "jd", "amazon"]
+    locale: Locale = "zh"
+    order: Order
+    role: Role = "l1"
+
+
+class ReviewReplyRequest(BaseModel):
+    """A buyer's public review, to which the seller replies in public (差评解释)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    review: str = Field(min_length=1, max_length=2000)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    platform: Literal["taobao", "pdd", "jd", "amazon"]
+    locale: Locale | None = None
+
+
+class WrittenReply(BaseModel):
+    """An outreach message or a public review reply, checked against the platform's rules."""
+
+    text: str
+    language: Locale
+    kind: str = Field(description="The outreach kind, or `review_reply`.")
+    topic: str | None = Field(default=None, description="What the review is about (its intent), for review replies.")
+    compliance: Compliance

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from drafting.kbversion import KbVersion
 from drafting.service import DraftService
 from drafting.shop_ids import DEFAULT_SHOP, check_shop
+from drafting.written import WrittenReplies
 from knowledge.announcements import Announcements
 from knowledge.service import KnowledgeBase
 from knowledge.store import VectorStore
@@ -28,6 +29,7 @@ class Shop:
     versions: KnowledgeVersions
     drafts: DraftService
     kb_version: KbVersion
+    written: WrittenReplies
 
 
 class Shops:

@@ -24,6 +24,7 @@ from drafting.settings import Settings
 from drafting.shop_ids import collection_name
 from drafting.shops import Shop, Shops
 from drafting.situations import load_situations
+from drafting.written import WrittenReplies
 from knowledge.announcements import Announcements
 from knowledge.embedders import Embedder, LazyEmbedder, embedder_model_id, load_embedder
 from knowledge.embedders.cache import CachedEmbedder
@@ -105,7 +106,8 @@ def build_components(
             clock=clock,
         )
         knowledge = KnowledgeBase(store, indexer, versions, max_rows=settings.max_upload_rows)
-        return Shop(name, store, knowledge, announcements, versions, drafts, KbVersion(versions, store))
+        written = WrittenReplies(policy, intents, timezone=calendar.timezone)
+        return Shop(name, store, knowledge, announcements, versions, drafts, KbVersion(versions, store), written)
 
     shops = Shops(build_shop)
     shops.get()  # the default shop opens now: a store that cannot be opened fails the start, not a request

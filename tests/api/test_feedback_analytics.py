@@ -67,7 +67,7 @@ def test_feedback_edited_accepted_rejected(seeded: TestClient) -> None:
     rejected = feedback(seeded, bad["id"], action="rejected", reason="买家问的是换货")
 
     assert edited.status_code == 201, edited.text
-    assert set(edited.json()) == {"draft_id", "action", "edit_distance", "created_at"}
+    assert set(edited.json()) == {"draft_id", "action", "edit_distance", "created_at", "learned"}
     assert (edited.json()["action"], edited.json()["edit_distance"]) == ("edited", 3)
     assert (accepted.status_code, accepted.json()["edit_distance"]) == (201, 0)
     assert (rejected.status_code, rejected.json()["edit_distance"]) == (201, None)

@@ -67,13 +67,13 @@ SCRIPT = "<script>alert('x')</script>"
 TINY_CASES: list[dict[str, Any]] = [
     {"id": "zh-delay", "message": "我的快递怎么还没到？物流一直不更新", "platform": "taobao", "locale": "zh",
      "reference_answer": "亲，日常订单一般在付款后48小时内发出，物流信息可能延迟约24小时才更新。",
-     "expected_kb_ids": ["ship-001"], "expect_human": False},
+     "expected_kb_ids": ["ship-001"], "expect_human": False, "expected_answer_mode": "entry"},
     {"id": "zh-return", "message": "支持七天无理由退货吗？", "platform": "jd", "locale": "zh",
      "reference_answer": "支持的亲，签收后7天内商品完好即可申请七天无理由退货。",
-     "expected_kb_ids": ["ret-001"], "expect_human": False},
+     "expected_kb_ids": ["ret-001"], "expect_human": False, "expected_answer_mode": "entry"},
     {"id": "en-cancel", "message": f"How do I cancel my order before it ships? {SCRIPT}", "platform": "amazon",
      "locale": "en", "reference_answer": "Open the order page and click Cancel order before it ships.",
-     "expected_kb_ids": ["cancel-001"], "expect_human": False},
+     "expected_kb_ids": ["cancel-001"], "expect_human": False, "expected_answer_mode": "entry"},
     {"id": "en-offtopic", "message": "Where is my parcel? It has not arrived.", "platform": "amazon", "locale": "en",
      "reference_answer": "Quantum zebra xylophone.", "expected_kb_ids": ["ship-001"], "expect_human": True},
 ]

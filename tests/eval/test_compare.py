@@ -10,7 +10,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from cli.main import app
-from eval import compare
+from eval import compare, runner
+
+REALISTIC_GATE = Path(__file__).resolve().parents[2] / "eval" / "gates" / "realistic.yaml"
 
 METRICS_A = {"hit@1": 0.80, "hit@3": 0.90, "similarity": 0.85, "unsupported_claims": 0.50, "latency_p95_ms": 100.0,
              "escalation_precision": None}
@@ -146,3 +148,28 @@ def test_a_missing_gate_file_or_run_exits_2(tmp_path: Path, runs: tuple[Path, Pa
     assert (missing_gate.exit_code, missing_run.exit_code) == (2, 2)
     assert "cannot read the gate file" in missing_gate.stderr
     assert missing_run.stderr.startswith("error: ") and "not a run directory" in missing_run.stderr
+
+
+def test_a_single_run_gate_checks_min_and_max_on_one_runs_metrics(tmp_path: Path) -> None:
+    gate = compare.single_run_gate(compare.load_gate(Path(_gate(
+        tmp_path, "max: {wrong_answer_rate: 0.02}\nmin: {coverage: 0.75}\n"))), runner.reported_metrics())
+
+    assert compare.threshold_breaches(gate, {"wrong_answer_rate": 0.02, "coverage": 0.75}) == []
+    assert compare.threshold_breaches(gate, {"wrong_answer_rate": 0.05, "coverage": None}) == [
+        "coverage = none is below the minimum 0.75", "wrong_answer_rate = 0.05 is above the maximum 0.02"]
+
+
+@pytest.mark.parametrize(("text", "mentions"), [
+    ("max_regression: {similarity: 0.02}\n", "max_regression compares two runs"),
+    ("max: {wrong_answers: 0.02}\n", "metrics a run does not report: wrong_answers"),
+    ("max: {judge: 0.5}\n", "metrics a run does not report: judge"),  # only a run with --judge reports it
+])
+def test_a_single_run_gate_refuses_what_one_run_cannot_answer(tmp_path: Path, text: str, mentions: str) -> None:
+    with pytest.raises(compare.GateError, match=mentions):
+        compare.single_run_gate(compare.load_gate(Path(_gate(tmp_path, text))), runner.reported_metrics())
+
+
+def test_the_committed_realistic_gate_loads() -> None:
+    gate = compare.single_run_gate(compare.load_gate(REALISTIC_GATE), runner.reported_metrics())
+
+    assert (gate.maximum, gate.minimum) == ({"wrong_answer_rate": 0.02}, {"coverage": 0.75})

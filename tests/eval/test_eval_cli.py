@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 from cli.main import app
 from eval.dataset import load_dataset
 from tests.conftest import MODEL_CACHE, write_jsonl
-from tests.eval.conftest import FIXTURES
+from tests.eval.conftest import FIXTURES, TINY_CASES, write_dataset
 
 # Set so that loading the model would fail loudly: these tests must fail before it is loaded.
 NO_MODEL = {"DRAFTDESK_EMBEDDER": "/nonexistent/model", "DRAFTDESK_LLM": "template"}
@@ -58,6 +58,50 @@ def test_a_bad_llm_setting_fails_before_the_model_loads(tmp_path: Path, tiny_dat
 
     _fails_cleanly(result, "unknown DRAFTDESK_LLM")
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(("at", "mentions"), [
+    ("2026-12-08T15:00:00", "has no UTC offset"),
+    ("2026-12-08", "has no UTC offset"),
+    ("tomorrow at three", "is not an ISO 8601 date-time"),
+])
+def test_a_naive_or_unreadable_moment_fails_before_the_model_loads(tmp_path: Path, tiny_dataset: Path, at: str,
+                                                                  mentions: str) -> None:
+    result = _invoke("eval", "run", str(tiny_dataset), "--at", at, "--out", str(tmp_path / "o"), env=NO_MODEL)
+
+    _fails_cleanly(result, mentions)
+    assert result.exit_code == 2 and not (tmp_path / "o").exists()
+
+
+def test_without_examples_needs_a_kb(tmp_path: Path, tiny_dataset: Path) -> None:
+    result = _invoke("eval", "run", str(tiny_dataset), "--without-examples", "--out", str(tmp_path / "o"),
+                     env=NO_MODEL)
+
+    _fails_cleanly(result, "--without-examples re-indexes the knowledge files")
+    assert result.exit_code == 2
+
+
+def test_an_unknown_split_is_refused(tmp_path: Path, tiny_dataset: Path) -> None:
+    result = _invoke("eval", "run", str(tiny_dataset), "--split", "test", "--out", str(tmp_path / "o"), env=NO_MODEL)
+
+    assert result.exit_code == 2 and "'test' is not one of" in result.output
+
+
+@pytest.mark.parametrize(("text", "mentions"), [
+    ("max_regression: {similarity: 0.02}\n", "max_regression compares two runs"),
+    ("max: {wrong_answers: 0.02}\n", "metrics a run does not report: wrong_answers"),
+    ("min: {coverage: high}\n", "min.coverage: Input should be a valid number"),
+])
+def test_a_bad_run_gate_fails_before_the_model_loads(tmp_path: Path, tiny_dataset: Path, text: str,
+                                                     mentions: str) -> None:
+    gate = tmp_path / "gate.yaml"
+    gate.write_text(text, encoding="utf-8")
+
+    result = _invoke("eval", "run", str(tiny_dataset), "--gate", str(gate), "--out", str(tmp_path / "o"),
+                     env=NO_MODEL)
+
+    _fails_cleanly(result, mentions)
+    assert result.exit_code == 2 and not (tmp_path / "o").exists()
 
 
 def _shared_dir(root: Path) -> Path:
@@ -135,3 +179,25 @@ def test_a_real_run_through_the_cli(tmp_path: Path, tiny_dataset: Path, tiny_kb:
     assert summary["cases"] == 3 and summary["run"]["models"]["embedder"].startswith("multilingual-e5-small")
     assert summary["metrics"]["hit@1"] == 1.0  # the real model finds each case's entry
     assert not (tmp_path / "data").exists()  # --kb never touches the configured store
+
+
+@pytest.mark.model
+def test_a_gated_run_writes_its_results_then_exits_1_on_a_breach(tmp_path: Path, tiny_kb: Path) -> None:
+    """--split, --at and --gate through the CLI, with the real model: the run is written whatever the gate says."""
+    cases = [{**case, "split": "dev" if n < 2 else "holdout"} for n, case in enumerate(TINY_CASES)]
+    dataset = write_dataset(tmp_path / "split.jsonl", cases)
+    gate = tmp_path / "gate.yaml"
+    gate.write_text("max: {latency_p95_ms: 0.0, compliance_violations: 5}\n", encoding="utf-8")  # no draft is instant
+    env = {"DRAFTDESK_DATA_DIR": str(tmp_path / "data"), "DRAFTDESK_MODEL_CACHE_DIR": str(MODEL_CACHE),
+           "DRAFTDESK_LLM": "template"}
+    out = tmp_path / "run"
+
+    result = _invoke("eval", "run", str(dataset), "--kb", str(tiny_kb), "--split", "dev", "--at",
+                     "2026-12-08T03:00:00+08:00", "--gate", str(gate), "--out", str(out), "--no-progress", env=env)
+
+    assert result.exit_code == 1, result.output
+    assert f"gate {gate}: 1 threshold(s) breached" in result.stderr
+    assert "breached: latency_p95_ms" in result.stderr and "compliance_violations" not in result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["cases"] == 2 and summary["run"]["split"] == "dev"
+    assert summary["run"]["at"] == "2026-12-08T03:00:00+08:00"

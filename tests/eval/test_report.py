@@ -10,7 +10,8 @@ import pytest
 
 from drafting.settings import Settings
 from eval import runner
-from eval.report import badness
+from eval.curve import CurvePoint
+from eval.report import badness, curve_plot
 from eval.runner import RunOptions
 from tests.eval.conftest import SCRIPT
 from tests.fakes import HashingEmbedder
@@ -120,3 +121,39 @@ def test_cases_without_a_reference_come_after_scored_ones() -> None:
     rows = [row("a", None, 0.0), row("b", 0.9, 0.0), row("c", None, 2.0), row("d", 0.5, 0.0)]
 
     assert [r["id"] for r in sorted(rows, key=badness)] == ["d", "b", "c", "a"]
+
+
+def test_answers_by_intent_are_tabled(run_dir: Path) -> None:
+    _, page = _page(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+
+    header, *rows = page.cells["intents"]
+    assert header == ["expected intent", "cases", "intent accuracy", "coverage", "wrong answers",
+                      "wrong-answer rate", "holds"]
+    assert [row[0] for row in rows] == [r["intent"] for r in summary["by_intent"]]
+    assert rows[0][1] == "4"
+
+
+def test_the_curve_is_an_inline_svg_and_a_table(run_dir: Path) -> None:
+    html, page = _page(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+
+    assert "svg" in page.tags and "polyline" in page.tags and page.tags.count("circle") == len(summary["curve"])
+    header, *rows = page.cells["curve"]
+    assert header == ["threshold", "coverage", "wrong-answer rate", "hold rate"]
+    assert [row[0] for row in rows] == [f"{p['threshold']:.2f}" for p in summary["curve"]]
+    assert "<script" not in html
+
+
+def test_the_curve_plot_scales_wrong_answers_to_the_highest_rate() -> None:
+    points = [CurvePoint(0.0, 1.0, 0.12, 0.0), CurvePoint(0.5, 0.5, 0.0, 0.5), CurvePoint(1.0, None, None, 1.0)]
+
+    plot = curve_plot(points)
+
+    assert plot is not None and len(plot.points) == 2  # a point without both values is left out
+    right_top, left_bottom = plot.points
+    assert right_top.x == plot.right
+    assert right_top.y == pytest.approx(plot.top + (plot.bottom - plot.top) * (1 - 0.12 / 0.15), abs=0.1)
+    assert (left_bottom.x, left_bottom.y) == ((plot.left + plot.right) / 2, plot.bottom)
+    assert plot.y_ticks[-1] == (plot.top, "0.150") and plot.x_ticks[0] == (plot.left, "0.00")
+    assert curve_plot([CurvePoint(0.0, None, None, None)]) is None
