@@ -86,8 +86,8 @@ def metric_deltas(a: RunData, b: RunData) -> list[Delta]:
 
 
 def worse_cases(a: RunData, b: RunData, tolerance: float = DEFAULT_TOLERANCE) -> list[Regression]:
-    """Cases in both runs that lost similarity beyond `tolerance`, lost their hit@1, or gained unsupported
-    claims or compliance violations; in A's order."""
+    """Cases in both runs that lost similarity beyond `tolerance`, lost their hit@1, or gained a wrong answer,
+    unsupported claims or compliance violations; in A's order."""
     found = []
     for case_id, row_a in a.cases.items():
         row_b = b.cases.get(case_id)
@@ -106,7 +106,7 @@ def _case_problems(row_a: dict[str, Any], row_b: dict[str, Any], tolerance: floa
         problems.append(f"similarity {sim_a:.3f} -> {sim_b:.3f} ({sim_b - sim_a:+.3f})")
     if _score(row_a, "hit@1") == 1.0 and _score(row_b, "hit@1") == 0.0:
         problems.append("lost hit@1")
-    for name in ("unsupported_claims", "compliance_violations"):
+    for name in ("wrong_answer", "unsupported_claims", "compliance_violations"):
         was, now = _score(row_a, name) or 0.0, _score(row_b, name) or 0.0
         if now > was:
             problems.append(f"{name} {was:g} -> {now:g}")

@@ -99,8 +99,8 @@ def badness(row: dict[str, Any]) -> tuple[int, float, float, str]:
     return 0, similarity, -problems, str(row["id"])
 
 
-def _rate(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+def _rate(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def _score(row: dict[str, Any], name: str) -> float | None:
@@ -148,7 +148,7 @@ def curve_plot(points: Sequence[curve.CurvePoint]) -> CurvePlot | None:
         width=_SVG_WIDTH, height=_SVG_HEIGHT, left=_LEFT, right=_RIGHT, top=_TOP, bottom=_BOTTOM,
         polyline=" ".join(f"{p.x},{p.y}" for p in placed), points=placed,
         x_ticks=[(x_at(i / 4), f"{i / 4:.2f}") for i in range(5)],
-        y_ticks=[(y_at(y_max * i / 4), f"{y_max * i / 4:.3f}") for i in range(5)],
+        y_ticks=[(y_at(y_max * i / 5), f"{y_max * i / 5:.2f}") for i in range(6)],  # steps of 0.01 and up
     )
 
 

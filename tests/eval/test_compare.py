@@ -173,3 +173,13 @@ def test_the_committed_realistic_gate_loads() -> None:
     gate = compare.single_run_gate(compare.load_gate(REALISTIC_GATE), runner.reported_metrics())
 
     assert (gate.maximum, gate.minimum) == ({"wrong_answer_rate": 0.02}, {"coverage": 0.75})
+
+
+def test_a_case_that_now_answers_wrongly_got_worse(tmp_path: Path) -> None:
+    def row(wrong: float) -> dict[str, Any]:
+        return {"id": "c", "metrics": {"wrong_answer": {"score": wrong, "reason": "r"}}}
+
+    a = compare.load_run(_write_run(tmp_path / "a", {}, [row(0.0)]))
+    b = compare.load_run(_write_run(tmp_path / "b", {}, [row(1.0)]))
+
+    assert [(r.case_id, r.problems) for r in compare.worse_cases(a, b)] == [("c", ["wrong_answer 0 -> 1"])]

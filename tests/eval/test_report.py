@@ -139,9 +139,12 @@ def test_the_curve_is_an_inline_svg_and_a_table(run_dir: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
 
     assert "svg" in page.tags and "polyline" in page.tags and page.tags.count("circle") == len(summary["curve"])
-    header, *rows = page.cells["curve"]
-    assert header == ["threshold", "coverage", "wrong-answer rate", "hold rate"]
-    assert [row[0] for row in rows] == [f"{p['threshold']:.2f}" for p in summary["curve"]]
+    thresholds, coverage, wrong, holds = page.cells["curve"]  # one row per measure, one column per threshold
+    assert [row[0] for row in (thresholds, coverage, wrong, holds)] == [
+        "threshold", "coverage", "wrong-answer rate", "hold rate"]
+    assert thresholds[1:] == [f"{p['threshold']:.2f}" for p in summary["curve"]]
+    assert wrong[1:] == ["—" if p["wrong_answer_rate"] is None else f"{p['wrong_answer_rate']:.3f}"
+                         for p in summary["curve"]]
     assert "<script" not in html
 
 
@@ -155,5 +158,6 @@ def test_the_curve_plot_scales_wrong_answers_to_the_highest_rate() -> None:
     assert right_top.x == plot.right
     assert right_top.y == pytest.approx(plot.top + (plot.bottom - plot.top) * (1 - 0.12 / 0.15), abs=0.1)
     assert (left_bottom.x, left_bottom.y) == ((plot.left + plot.right) / 2, plot.bottom)
-    assert plot.y_ticks[-1] == (plot.top, "0.150") and plot.x_ticks[0] == (plot.left, "0.00")
+    assert plot.y_ticks[-1] == (plot.top, "0.15") and plot.y_ticks[1][1] == "0.03"
+    assert plot.x_ticks[0] == (plot.left, "0.00")
     assert curve_plot([CurvePoint(0.0, None, None, None)]) is None

@@ -36,7 +36,7 @@ def test_without_candidates_the_citations_are_the_ranking() -> None:
     assert reciprocal_rank(sample).score == 0.5
 
 
-def test_compliance_metric_counts_the_policy_checkers_violations() -> None:
+def test_compliance_metric_counts_the_runners_violations_not_the_drafts_own() -> None:
     from drafting.models import Compliance, Violation
     from eval.metrics.compliance import compliance
 
@@ -44,7 +44,9 @@ def test_compliance_metric_counts_the_policy_checkers_violations() -> None:
         Violation(rule="off_platform_contact", span="加我微信", message="不得引导买家离开平台"),
     ])
     draft = make_draft("亲，加我微信聊。").model_copy(update={"compliance": checked})
-    result = compliance(Sample(make_case(), draft))
+    own_only = compliance(Sample(make_case(), draft))
+    result = compliance(Sample(make_case(), draft, violations=("off_platform_contact: 加我微信",)))
 
+    assert own_only.score == 0  # the runner checks every draft itself: the draft's verdict would count twice
     assert result.score == 1
     assert "off_platform_contact" in result.reason
