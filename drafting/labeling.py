@@ -60,5 +60,5 @@ class EntryLabeler:
         enough = max(2.0, _SHARE * total)
         answered = [i for i, n in votes.most_common() if n >= enough or i == first]
         if not answered:
-            return Labels((), types, "none")
-        return Labels(tuple(answered), types, "inferred")
+            return Labels((), types, "none", self._version)
+        return Labels(tuple(answered), types, "inferred", self._version)

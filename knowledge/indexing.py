@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from knowledge.embedders.base import Embedder
-from knowledge.labels import NO_LABELS, Labeler
+from knowledge.labels import NO_LABELS, Labeler, Labels
 from knowledge.models import EmbedMode, Entry, facet_mode
 from knowledge.store import EntryFilter, StoredEntry, VectorStore
 
@@ -87,8 +87,9 @@ class Indexer:
         # batches of similar lengths pad little; UTF-8 bytes track tokens across scripts (a Chinese character is
         # three bytes and about one token, an English word four or five bytes and about one token)
         changed.sort(key=lambda e: len(e.embedding_text().encode()))
+        labels = self._kept_labels([e for e in changed if e.key in stored and stored[e.key][1] == e.text_hash()])
         for start in range(0, len(changed), self._batch):
-            self._store.upsert(self._embed(changed[start:start + self._batch], known))
+            self._store.upsert(self._embed(changed[start:start + self._batch], known, labels))
         if gone:
             self._store.delete(gone)
         return report
@@ -109,7 +110,16 @@ class Indexer:
         }
         return known, _missing(entries, known)
 
-    def _embed(self, entries: list[Entry], known: _Known) -> list[StoredEntry]:
+    def _kept_labels(self, same_text: list[Entry]) -> dict[str, Labels]:
+        """Inferred labels depend on the texts alone: an entry whose texts did not change (an announcement expired,
+        a tag edited) keeps them, and labelling it needs no model."""
+        if self._labeler is None or not same_text:
+            return {}
+        version = self._labeler.version
+        stored = self._store.labels([e.key for e in same_text if not (e.intents or e.scope.intents)])
+        return {key: found for key, found in stored.items() if found.source != "declared" and found.version == version}
+
+    def _embed(self, entries: list[Entry], known: _Known, kept: dict[str, Labels] | None = None) -> list[StoredEntry]:
         """Embed each distinct new text once (`known` grows across batches); every facet then has a vector."""
         for mode, texts in _missing(entries, known).items():
             ordered = sorted(texts, key=len)  # a stable order (a set has none); E5 runtimes re-sort by tokens
@@ -123,8 +133,10 @@ class Indexer:
         ]
         if self._labeler is None:
             return items
-        labels = self._labeler.label([(item.entry, item.vectors) for item in items])
-        return [replace(item, labels=found or NO_LABELS) for item, found in zip(items, labels, strict=True)]
+        kept = kept or {}
+        fresh = iter(self._labeler.label([(i.entry, i.vectors) for i in items if i.entry.key not in kept]))
+        return [replace(item, labels=kept[item.entry.key] if item.entry.key in kept else next(fresh) or NO_LABELS)
+                for item in items]
 
 
 def _missing(entries: list[Entry], known: _Known) -> _Wanted:

@@ -22,10 +22,11 @@ class Labels:
     intents: tuple[str, ...] = ()
     question_types: tuple[str, ...] = ()
     source: LabelSource = "none"  # where the intents came from
+    version: str = ""  # the labeler's, when they were inferred
 
     def to_json(self) -> str:
         return json.dumps({"intents": list(self.intents), "question_types": list(self.question_types),
-                           "source": self.source}, ensure_ascii=False)
+                           "source": self.source, "version": self.version}, ensure_ascii=False)
 
     def as_dict(self) -> dict[str, object]:
         return {"intents": list(self.intents), "question_types": list(self.question_types), "source": self.source}
@@ -41,7 +42,7 @@ def parse_labels(text: str | None) -> Labels:
         return NO_LABELS
     data = json.loads(text)
     return Labels(tuple(data.get("intents", ())), tuple(data.get("question_types", ())),
-                  data.get("source", "none"))
+                  data.get("source", "none"), data.get("version", ""))
 
 
 class Labeler(Protocol):

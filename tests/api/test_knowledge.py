@@ -320,6 +320,20 @@ def test_get_with_locale_narrows(seeded: TestClient) -> None:
     assert body["entries"][0]["answer"] == ROWS[1]["answer"]
 
 
+def test_list_and_get_carry_the_labels_worked_out_when_indexed(seeded: TestClient) -> None:
+    declared = {**ROWS[3], "intents": ["invoice"]}
+    assert seeded.post("/v1/knowledge", json={"entries": [declared]}).status_code == 200
+
+    listed = {f"{i['id']}@{i['locale']}": i for i in seeded.get("/v1/knowledge").json()["items"]}
+    got = seeded.get("/v1/knowledge/inv-jd-001").json()["entries"][0]
+
+    assert listed["inv-jd-001@zh"]["labels"] == got["labels"]
+    assert (got["labels"]["intents"], got["labels"]["source"]) == (["invoice"], "declared")
+    assert isinstance(got["labels"]["question_types"], list)
+    assert listed["ship-001@zh"]["labels"]["source"] in ("inferred", "none")
+    assert listed["ship-001@zh"]["question"] == ROWS[0]["question"]  # the entry's own fields are all still there
+
+
 @pytest.mark.parametrize(("path", "params"), [("/v1/knowledge/nope", {}), ("/v1/knowledge/pol-001", {"locale": "zh"})])
 def test_get_unknown_is_404(seeded: TestClient, path: str, params: dict[str, str]) -> None:
     message = assert_error(seeded.get(path, params=params), 404, "not_found")

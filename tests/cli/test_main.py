@@ -172,3 +172,19 @@ def test_each_shop_has_its_own_knowledge_from_the_command_line(run: Run, kb_file
 
 def test_a_bad_shop_id_fails_cleanly(run: Run) -> None:
     assert_clean_failure(run("--shop", "../etc", "kb", "list"), mentions="shop '../etc'")
+
+
+@pytest.mark.model
+def test_kb_list_shows_what_each_entry_answers(run: Run, tmp_path: Path) -> None:
+    rows = [{**ROWS[2], "intents": ["return_refund"]}, ROWS[3]]  # one declared, one inferred when indexed
+    ok(run("index", str(write_jsonl(tmp_path / "faq.jsonl", rows))))
+
+    columns = {line.split("\t")[0]: line.split("\t") for line in ok(run("kb", "list")).stdout.splitlines()}
+    listed = {e["id"]: e for e in map(json.loads, ok(run("kb", "list", "--json")).stdout.splitlines())}
+
+    assert columns["ret-001"][4:] == ["return_refund", "refund.seven_day", ROWS[2]["question"]]  # then the heading
+    assert columns["cancel-001"][4] == "cancel"
+    assert listed["ret-001"]["labels"] == {"intents": ["return_refund"], "question_types": ["refund.seven_day"],
+                                           "source": "declared"}
+    assert listed["cancel-001"]["labels"]["source"] == "inferred"
+    assert listed["cancel-001"]["answer"] == ROWS[3]["answer"]

@@ -340,3 +340,42 @@ def test_a_log_from_before_shops_gains_the_column_and_keeps_its_drafts(tmp_path:
     new = logs[1].record(*make_pair(), kb_version="v1", shop="hills")
     assert [d.id for d in logs[0].between(shop="default")] == ["old1"]
     assert [d.id for d in logs[0].between(shop="hills")] == [new]
+
+
+def test_the_answer_mode_and_the_answering_entry_are_kept(log: DraftLog) -> None:
+    """In `entry` mode the answering entry is the last citation (announcements come first); otherwise there is none."""
+    request, draft = make_pair(cited=("ann-618", "ship-001"))
+    from_entry = log.record(request, draft.model_copy(update={"answer_mode": "entry"}), "v1", shop="default")
+    from_playbook = log.record(request, draft.model_copy(update={"answer_mode": "playbook"}), "v1", shop="default")
+
+    assert (log.get(from_entry, shop="default").answer_mode,
+            log.get(from_entry, shop="default").source_id) == ("entry", "ship-001")
+    assert (log.get(from_playbook, shop="default").answer_mode,
+            log.get(from_playbook, shop="default").source_id) == ("playbook", None)
+
+
+def test_a_log_from_before_answer_modes_gains_the_columns(db_url: str, clock: Clock) -> None:
+    """A log made before answer modes (shops, but no `answer_mode` or `source_id`): opening it adds both, null for
+    its drafts; on SQLite and PostgreSQL alike, and by two workers at once."""
+    engine = open_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TABLE drafts (id VARCHAR(32) PRIMARY KEY, shop VARCHAR(64) NOT NULL DEFAULT 'default', "
+            "created_at TIMESTAMP, platform VARCHAR(16), locale VARCHAR(8), role VARCHAR(16), message TEXT, "
+            "request JSON, draft TEXT, citations JSON, intent VARCHAR(64), confidence FLOAT, needs_human BOOLEAN, "
+            "reasons JSON, provider TEXT, degraded BOOLEAN, latency_ms FLOAT, kb_version VARCHAR(64))"))
+        conn.execute(text(
+            "INSERT INTO drafts VALUES ('old1', 'default', '2026-11-11 01:30:00', 'taobao', 'zh', 'l1', '快递呢', "
+            "'{}', '亲', '[\"ship-001\"]', 'logistics', 0.9, FALSE, '[]', 'template', FALSE, 12.0, 'v0')"))
+    engine.dispose()
+
+    logs = [DraftLog(open_engine(db_url), clock) for _ in range(2)]  # the second finds the columns there
+
+    old = logs[0].get("old1", shop="default")
+    assert (old.message, old.citations, old.answer_mode, old.source_id) == ("快递呢", ["ship-001"], None, None)
+    request, draft = make_pair()
+    new = logs[1].record(request, draft.model_copy(update={"answer_mode": "entry"}), "v1", shop="default")
+    assert (logs[0].get(new, shop="default").answer_mode, logs[0].get(new, shop="default").source_id) == (
+        "entry", "ship-001")
+    for opened in logs:
+        opened.close()

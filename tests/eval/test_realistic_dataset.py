@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eval.dataset import Case, Dataset, load_dataset
+from eval.dataset import Case, Dataset, load_dataset, save_dataset
 from knowledge.loaders import load_path
 from knowledge.models import INTENTS, Entry
 from tests.conftest import ROOT, SAMPLE_KB
@@ -162,3 +162,9 @@ def test_the_files_are_utf8_jsonl_with_readable_chinese(path: Path) -> None:
 
     assert "\\u" not in text  # written with ensure_ascii=False
     assert text.endswith("\n") and "\n\n" not in text
+
+
+def test_the_files_survive_a_save_and_load(dataset: Dataset, tmp_path: Path) -> None:
+    again = save_dataset(dataset, tmp_path / f"{dataset.name}.jsonl")
+
+    assert load_dataset(again) == dataset

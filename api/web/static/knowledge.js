@@ -67,10 +67,32 @@
     return el("tr", { "data-key": `${entry.id}@${entry.locale}` },
       el("td", {}, el("button", { type: "button", class: "link", onclick: () => openSource(entry.id) }, entry.id)),
       el("td", {}, t(`locale.${entry.locale}`)), el("td", {}, t(`kind.${entry.kind}`)),
-      el("td", {}, t(`platform.${entry.platform}`)), el("td", {}, entry.title || entry.question),
+      el("td", {}, t(`platform.${entry.platform}`)), el("td", {}, entry.title || entry.question, learnedList(entry)),
       el("td", { class: "muted" }, entry.source),
       el("td", {}, el("button", { type: "button", class: "danger", onclick: () => remove(entry) }, t("common.delete"))),
     );
+  }
+
+  // Buyer messages the entry learned from agents' sent drafts; the owner removes any that should not be there.
+  function learnedList(entry) {
+    if (!entry.learned || !entry.learned.length) return null;
+    return el("div", { class: "learned muted" }, t("kb.learned"), ...entry.learned.map((text) =>
+      el("span", { class: "chip" }, text, el("button", {
+        type: "button", class: "link", title: t("kb.remove_learned"), "aria-label": t("kb.remove_learned"),
+        onclick: () => removeLearned(entry, text),
+      }, "×"))));
+  }
+
+  async function removeLearned(entry, text) {
+    if (!window.confirm(t("kb.confirm_remove_learned", { text, id: entry.id, locale: entry.locale }))) return;
+    try {
+      const query = new URLSearchParams({ locale: entry.locale, text });
+      await api("DELETE", `/v1/knowledge/${encodeURIComponent(entry.id)}/learned?${query}`);
+      loadEntries();
+      changed();
+    } catch (error) {
+      showError($("entries-error"), error);
+    }
   }
 
   async function loadEntries() {
