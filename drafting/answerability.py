@@ -43,6 +43,8 @@ class AnswerabilityRules(BaseModel):
     doubtless: dict[str, float]
     margin: float = Field(ge=0.0, le=0.2)
     sure_intent: float = Field(ge=0.0, le=1.0)
+    type_window: float = Field(default=0.03, ge=0.0, le=0.2)
+    platform_window: float = Field(default=0.05, ge=0.0, le=0.2)
     intents: dict[str, Floors] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -71,6 +73,8 @@ class Judged:
     hit: Hit
     fit: FitKind
     why: str  # a phrase for the reason: "intents cancel, not logistics"
+    typed: bool = False  # shares a question type with the message
+    covers: bool = False  # has every question type the message asks
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,13 @@ class Answerability:
             return Choice(None, "no_match", "no entry was found", unknown_floor)
         judged = [self._judge(hit, intent, types) for hit in candidates]
         top = judged[0]
+        # Among entries scoring close to the best: one written for this platform goes first (its own rules beat
+        # the general ones), then one that has every question type the message asks, then one sharing some.
+        near = candidates[0].score - self._rules.type_window
+        own = candidates[0].score - self._rules.platform_window
+        judged.sort(key=lambda j: (j.hit.score < own or j.hit.entry.platform == "any",
+                                   j.hit.score < near or not j.covers, j.hit.score < near or not j.typed,
+                                   -j.hit.score))
         doubtless = threshold + self._rules.doubtless.get(locale, 1.0)
         if top.fit == "conflict" and top.hit.score >= doubtless:
             return Choice(top.hit, "doubtless", f"{top.hit.entry.id} scores {top.hit.score:.3f} although {top.why}",
@@ -129,16 +140,17 @@ class Answerability:
     def _judge(self, hit: Hit, intent: IntentResult | None, types: Sequence[str]) -> Judged:
         labels = hit.labels
         fit = self._types.fit(types, labels.question_types)
+        typed = bool(fit.shared)
         if fit.conflict:
             shown = ", ".join(labels.question_types) or "no question type"
             return Judged(hit, "conflict", f"it answers {shown}, not {', '.join(types)}")
+        if fit.covers or (intent is not None and intent.intent in labels.intents):
+            return Judged(hit, "agree", "", typed, fit.covers)
         if intent is None or intent.intent == OTHER or not labels.intents:
-            return Judged(hit, "unknown", "")
-        if intent.intent in labels.intents:
-            return Judged(hit, "agree", "")
+            return Judged(hit, "unknown", "", typed)
         if intent.confidence >= self._rules.sure_intent:
             return Judged(hit, "conflict", f"its intents are {', '.join(labels.intents)}, not {intent.intent}")
-        return Judged(hit, "unknown", "")
+        return Judged(hit, "unknown", "", typed)
 
     def _rival(self, chosen: Judged, others: Sequence[Judged]) -> Judged | None:
         """A close entry of other intents that the message's intent does not rule out, when the chosen one's fit

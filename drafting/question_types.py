@@ -22,6 +22,7 @@ class TypeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     strict: bool = False  # a message of this type needs an entry of this type, not one without any
+    answers: bool = False  # an entry whose answer speaks of it answers it too (e.g. "no overseas delivery")
     zh: list[Regex] = Field(min_length=1)
     en: list[Regex] = Field(min_length=1)
 
@@ -47,16 +48,20 @@ def load_question_types(path: Path | None = None) -> QuestionTypeRules:
 
 @dataclass(frozen=True)
 class Fit:
-    """How an entry's question types meet a message's: `conflict` when the message asks a type the entry lacks."""
+    """How an entry's question types meet a message's: `conflict` when the message asks a type the entry lacks;
+    `covers` when the entry has every type the message asks (then it answers what was asked, whatever the
+    message's intent was taken to be)."""
 
     conflict: bool
     shared: tuple[str, ...] = ()
+    covers: bool = False
 
 
 class QuestionTypes:
     def __init__(self, rules: QuestionTypeRules) -> None:
         self._min_examples = rules.min_examples
         self._strict = frozenset(name for name, spec in rules.types.items() if spec.strict)
+        self._in_answers = frozenset(name for name, spec in rules.types.items() if spec.answers)
         self._cues = {
             locale: [(name, re.compile("|".join(f"(?:{p})" for p in getattr(spec, locale)), re.I))
                      for name, spec in rules.types.items()]
@@ -75,12 +80,15 @@ class QuestionTypes:
             for name in self.of(example, entry.locale):
                 counts[name] = counts.get(name, 0) + 1
         asked |= {name for name, n in counts.items() if n >= self._min_examples}
+        asked |= {name for name in self.of(entry.answer, entry.locale) if name in self._in_answers}
         return tuple(name for name, _ in self._cues.get(entry.locale, ()) if name in asked)
 
     def fit(self, message: Sequence[str], entry: Sequence[str]) -> Fit:
         if not message:
             return Fit(conflict=False)
         shared = tuple(t for t in message if t in entry)
+        if any(t in self._strict and t not in entry for t in message):
+            return Fit(conflict=True, shared=shared)  # a strict type must be answered, whatever else is shared
         if shared:
-            return Fit(conflict=False, shared=shared)
-        return Fit(conflict=bool(entry) or any(t in self._strict for t in message))
+            return Fit(conflict=False, shared=shared, covers=len(shared) == len(message))
+        return Fit(conflict=bool(entry))

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     answerability_rules: Path | None = None  # ... answerability.yaml: when an entry may answer a message
     playbook_rules: Path | None = None  # ... playbooks.yaml: scripted answers no FAQ gives
     runs_dir: Path = Path("runs")  # eval runs (`draftdesk eval run --out runs/<name>`) the web console's QA view lists
-    top_k: int = Field(default=4, ge=1, le=20)
+    top_k: int = Field(default=8, ge=1, le=20)  # candidates answerability may choose among
     threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)
     threshold_en: float = Field(default=0.88, ge=-1.0, le=1.0)
 

@@ -205,7 +205,8 @@ def _row(sample: Sample, scored: list[MetricResult]) -> dict[str, Any]:
     return {
         "id": case.id, "message": case.message, "locale": case.locale, "platform": case.platform,
         "tags": case.tags, "draft": draft.draft, "reference": case.reference_answer,
-        "citations": [c.model_dump(mode="json") for c in draft.citations], "expected_kb_ids": case.expected_kb_ids,
+        "citations": [c.model_dump(mode="json") for c in draft.citations],
+        "candidates": [{"id": c.id, "score": c.score} for c in draft.candidates], "expected_kb_ids": case.expected_kb_ids,
         "needs_human": draft.needs_human, "expect_human": case.expect_human,
         "reasons": [r.model_dump(mode="json") for r in draft.reasons], "provider": draft.provider,
         "degraded": draft.degraded, "confidence": draft.confidence, "latency_ms": draft.latency_ms,
