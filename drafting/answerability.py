@@ -39,6 +39,7 @@ class AnswerabilityRules(BaseModel):
 
     version: Literal[1]
     agree: dict[str, float]
+    covers: dict[str, float] = Field(default_factory=dict)
     unknown: dict[str, float]
     doubtless: dict[str, float]
     margin: float = Field(ge=0.0, le=0.2)
@@ -49,7 +50,7 @@ class AnswerabilityRules(BaseModel):
 
     @model_validator(mode="after")
     def _known(self) -> AnswerabilityRules:
-        for table in (self.agree, self.unknown, self.doubtless):
+        for table in (self.agree, self.covers, self.unknown, self.doubtless):
             if bad := [k for k in table if k not in LOCALES]:
                 raise ValueError(f"unknown language {', '.join(bad)} (use {', '.join(LOCALES)})")
         if bad := [i for i in self.intents if i not in INTENTS]:
@@ -117,17 +118,17 @@ class Answerability:
         for n, one in enumerate(judged):
             if one.fit == "conflict":
                 continue
-            floor = self._rules.floor(one.fit, locale, asked, threshold)
+            floor = self._floor(one, locale, asked, threshold)
             if one.hit.score < floor:
                 continue
-            rival = self._rival(one, judged[:n] + judged[n + 1:])
+            rival = self._rival(one, [j for j in judged if j is not one])
             if rival is not None:
                 return Choice(None, "ambiguous", f"{one.hit.entry.id} and {rival.hit.entry.id} score alike "
                               f"({one.hit.score:.3f}, {rival.hit.score:.3f}) and answer different questions",
                               floor)
             how = "its intents fit" if one.fit == "agree" else "the intent cannot be checked"
             also = tuple(j.hit for j in judged[n + 1:] if j.fit != "conflict"
-                         and j.hit.score >= self._rules.floor(j.fit, locale, asked, threshold))
+                         and j.hit.score >= self._floor(j, locale, asked, threshold))
             return Choice(one.hit, "answered", f"{one.hit.entry.id}: {how}, score {one.hit.score:.3f} ≥ {floor:.3f}",
                           floor, also)
         best = top.hit
@@ -136,6 +137,11 @@ class Answerability:
                           unknown_floor)
         return Choice(None, "low_score", f"best {best.entry.id} scores {best.score:.3f} < {unknown_floor:.3f}",
                       unknown_floor)
+
+    def _floor(self, one: Judged, locale: str, asked: str | None, threshold: float) -> float:
+        if one.covers and locale in self._rules.covers:
+            return threshold + self._rules.covers[locale]
+        return self._rules.floor(one.fit, locale, asked, threshold)
 
     def _judge(self, hit: Hit, intent: IntentResult | None, types: Sequence[str]) -> Judged:
         labels = hit.labels
@@ -153,13 +159,13 @@ class Answerability:
         return Judged(hit, "unknown", "", typed)
 
     def _rival(self, chosen: Judged, others: Sequence[Judged]) -> Judged | None:
-        """A close entry of other intents that the message's intent does not rule out, when the chosen one's fit
-        was not confirmed by the intent either."""
-        if chosen.fit == "agree":
+        """A close entry that answers other intents: unless the chosen one has every question type the message asks,
+        it must lead every such entry by `margin`, or the two are a toss-up."""
+        if chosen.covers:
             return None
         mine = set(chosen.hit.labels.intents)
         for other in others:
-            close = abs(other.hit.score - chosen.hit.score) < self._rules.margin
-            if close and other.fit != "conflict" and not mine & set(other.hit.labels.intents):
+            close = chosen.hit.score - other.hit.score < self._rules.margin
+            if close and not mine & set(other.hit.labels.intents):
                 return other
         return None

@@ -39,6 +39,7 @@ class Playbook(BaseModel):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     intents: list[Intent] = Field(default_factory=list)
+    min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     cues: dict[Locale, list[Regex]] = Field(default_factory=dict)
     platforms: list[Literal["taobao", "pdd", "jd", "amazon"]] = Field(default_factory=list)
     mode: PlaybookMode = "playbook"
@@ -102,10 +103,11 @@ class PlaybookMatcher:
                       for p in rules.playbooks for locale, cues in p.cues.items() if cues}
 
     def match(self, message: str, *, intent: str | None, platform: str, locale: str, order: Order, role: Role,
-              at: datetime) -> PlaybookCase | None:
+              at: datetime, confidence: float = 1.0) -> PlaybookCase | None:
         """The first playbook this message starts whose order conditions hold (or whose needed facts are missing)."""
         for playbook in self._rules.playbooks:
-            if not self._starts(playbook, message, intent, platform, locale):
+            if not self._starts(playbook, message, intent if confidence >= playbook.min_confidence else None,
+                                platform, locale):
                 continue
             if order.given:
                 if playbook.when is not None and not playbook.when.holds(order, at):

@@ -149,7 +149,8 @@ class DraftService:
         intent_id = intent.intent if intent else None
         types = self._types.of(request.message, locale)
         playbook = self._playbooks.match(request.message, intent=intent_id, platform=request.platform,
-                                         locale=locale, order=request.order, role=request.role, at=at)
+                                         locale=locale, order=request.order, role=request.role, at=at,
+                                         confidence=intent.confidence if intent else 1.0)
         situation = None if playbook else self._situations.match(intent_id, request.order, at)
         entries = [h for h in found.candidates if h.entry.kind != "announcement"]
         choice = self._answerability.choose(entries, intent, types, locale, found.threshold) if playbook is None else \

@@ -134,10 +134,14 @@ def prepare_cmd(
     shared: Annotated[Path | None, typer.Option(
         help=f"The shared data folder (default: ${prepare.SHARED_DATA_ENV}, else ../shared/data beside the repo).")]
     = None,
+    final: Annotated[bool, typer.Option(
+        "--final", help="Write the Bitext holdout cases instead, for the final report only (never tune on them).")]
+    = False,
 ) -> None:
-    """Write the bitext KB, the zh regulations KB, bitext dev and JDDC zh dev cases (dev splits only)."""
+    """Write the bitext KB, the zh regulations KB, bitext dev and JDDC zh dev cases (dev splits only); with
+    --final, the Bitext holdout cases and a KB with examples from all of dev."""
     source = shared or prepare.default_shared_dir()
-    written = _guard(lambda: prepare.prepare(source, out))
+    written = _guard(lambda: (prepare.prepare_final if final else prepare.prepare)(source, out))
     for item in written:
         typer.echo(f"{item.path}\t{item.rows} rows")
 

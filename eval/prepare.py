@@ -25,6 +25,8 @@ EXAMPLES_PER_ENTRY = 30
 ZH_KB = "kb_zh.jsonl"
 BITEXT_DEV = "bitext_en_dev.jsonl"
 JDDC_DEV = "jddc_zh_dev.jsonl"
+BITEXT_HOLDOUT = "bitext_en_holdout.jsonl"
+BITEXT_KB_ALL_EXAMPLES = "kb_en_examples_all.jsonl"
 
 
 class SharedDataError(ValueError):
@@ -65,6 +67,24 @@ def prepare(shared: Path, out: Path) -> list[Prepared]:
                      interleave(eval_cases), out / BITEXT_DEV),
         _write_cases("jddc_zh_dev", ZH_KB, "JDDC-2019 JD.com buyer turns (shared data, dev split); no gold KB links.",
                      load_jddc_cases(sources["cases_zh_dev.jsonl"]), out / JDDC_DEV),
+    ]
+
+
+def prepare_final(shared: Path, out: Path) -> list[Prepared]:
+    """For the final report only, never for tuning: Bitext holdout cases, against the KB with example questions
+    from all of Bitext dev (the dev half held back for evaluation adds nothing the holdout could leak into)."""
+    sources = {name: shared / name for name in ("kb_en.jsonl", "cases_en_dev.jsonl", "cases_en_holdout.jsonl")}
+    missing = [str(p) for p in sources.values() if not p.is_file()]
+    if missing:
+        raise SharedDataError(f"shared data not found: {', '.join(missing)} (set {SHARED_DATA_ENV} or --shared)")
+    out.mkdir(parents=True, exist_ok=True)
+    kb_en = load_kb_entries(sources["kb_en.jsonl"])
+    dev = load_bitext_cases(sources["cases_en_dev.jsonl"])
+    return [
+        _write_kb(with_examples(kb_en, dev), out / BITEXT_KB_ALL_EXAMPLES),
+        _write_cases("bitext_en_holdout", BITEXT_KB_ALL_EXAMPLES,
+                     "Bitext customer-support holdout cases (shared data): final evaluation only.",
+                     interleave(load_bitext_cases(sources["cases_en_holdout.jsonl"])), out / BITEXT_HOLDOUT),
     ]
 
 

@@ -64,17 +64,23 @@ def test_a_cheap_damaged_item_gets_a_refund_or_reship_choice(
     assert body["needs_human"] is False
 
 
-def test_a_forgotten_coupon_within_authority_is_compensated_and_without_an_order_asks_for_it(
-    sample_app_client: TestClient,
-) -> None:
+def test_a_forgotten_coupon_on_a_paid_order_is_compensated_within_authority(sample_app_client: TestClient) -> None:
     order = {"id": "TB7", "status": "shipped", "amount": "199"}
-    paid = draft(sample_app_client, "忘了用5元的优惠券了，能补吗", order=order)
-    bare = draft(sample_app_client, "忘了用5元的优惠券了，能补吗")
+    small = draft(sample_app_client, "忘了用5元的优惠券了，能补吗", order=order)
+    large = draft(sample_app_client, "忘了用20元的优惠券了，能补吗", order=order)
 
-    assert paid["playbook"] == "forgotten_coupon" and paid["answer_mode"] == "playbook"
-    assert "¥5.00" in paid["draft"]
-    assert bare["answer_mode"] == "holding" and bare["answer_reason"]["code"] == "missing_order_facts"
-    assert "订单号" in bare["draft"]
+    assert small["playbook"] == "forgotten_coupon" and small["answer_mode"] == "playbook"
+    assert "¥5.00" in small["draft"] and small["needs_human"] is False
+    assert large["playbook"] == "forgotten_coupon" and large["handoff"]["to"] == "l2"
+    assert "20" not in large["draft"]
+
+
+def test_a_return_on_a_delivered_order_without_its_delivery_date_asks_for_it(sample_app_client: TestClient) -> None:
+    body = draft(sample_app_client, "东西不想要了，想退货", order={"id": "TB5", "status": "delivered"})
+
+    assert body["answer_mode"] == "holding" and body["playbook"] == "return_window"
+    assert body["answer_reason"]["code"] == "missing_order_facts"
+    assert "签收时间" in body["draft"]
 
 
 @pytest.mark.parametrize(("delivered", "expected"), [
@@ -114,7 +120,8 @@ def test_out_of_scope_messages_get_a_short_holding_reply_with_the_right_reason(
 
 
 @pytest.mark.parametrize(("message", "platform"), [
-    ("这个还有货吗", "taobao"), ("推荐一款适合我妈的被子", "taobao"), ("Can you ship to Canada?", "amazon"),
+    ("这个还有货吗", "taobao"), ("推荐一款适合我妈的被子", "taobao"),
+    ("If I order to Canada, will I have to pay import duties?", "amazon"),
 ])
 def test_questions_the_knowledge_base_does_not_answer_hold_instead_of_pasting_a_near_miss(
     sample_app_client: TestClient, message: str, platform: str,

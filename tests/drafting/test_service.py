@@ -110,7 +110,7 @@ def test_nothing_above_the_threshold_gives_a_holding_reply_for_a_human(
     assert draft.needs_human is True
     assert draft.citations == []
     assert [r.code for r in draft.reasons] == ["low_confidence"]
-    assert "0.300" in draft.reasons[0].message  # names the threshold it missed
+    assert "< 0.330" in draft.reasons[0].message  # names the floor it missed (the threshold + 0.03)
     assert expected in draft.draft
     assert draft.confidence < 0.5
     assert draft.provider == "template"
@@ -187,7 +187,7 @@ def test_llm_reply_markers_become_citations_and_leave_the_text(make_service: Mak
 
 def test_only_the_sources_the_reply_cites_are_citations(make_service: MakeService) -> None:
     chat = ScriptedChatModel("Sorry for the wait, tracking can lag by a day [ship-001] — see [note-1].")
-    draft = make_service(chat).draft(ask("Where is my parcel? Can I return it within 7 days?"))
+    draft = make_service(chat).draft(ask("Where is my parcel? Do you offer 7-day no-reason returns?"))
 
     assert [c.id for c in draft.citations] == ["ship-001"]
     assert "[ship-001]" not in draft.draft

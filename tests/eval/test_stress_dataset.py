@@ -1,0 +1,133 @@
+"""The stress datasets (eval/datasets/stress_zh.jsonl, stress_en.jsonl): dev-only calibration cases that phrase the
+realistic scenarios differently (slang, typos, stories, two questions, mixed languages) and add near-misses the
+sample KB does not answer. The labels must point at things that exist, agree with the answer mode, and no message
+may repeat one of the realistic sets. No model is loaded."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import pytest
+
+from drafting.playbooks import load_playbooks
+from drafting.situations import load_situations
+from eval.dataset import Dataset, load_dataset
+from knowledge.loaders import load_path
+from knowledge.models import INTENTS, Entry
+from tests.conftest import ROOT, SAMPLE_KB
+
+LOCALES = ("zh", "en")
+DATASETS = {locale: ROOT / "eval" / "datasets" / f"stress_{locale}.jsonl" for locale in LOCALES}
+REALISTIC = {locale: ROOT / "eval" / "datasets" / f"realistic_{locale}.jsonl" for locale in LOCALES}
+ANSWERING_KINDS = ("faq", "policy", "announcement")
+HOLDING_PLAYBOOKS = frozenset({"account_security", "payment_issue", "out_of_scope"})
+MIN_CASES = 80
+
+
+def _normal(message: str) -> str:
+    return " ".join(message.split()).casefold()
+
+
+@pytest.fixture(scope="module", params=LOCALES)
+def dataset(request: pytest.FixtureRequest) -> Dataset:
+    return load_dataset(DATASETS[request.param])
+
+
+@pytest.fixture(scope="module")
+def kb() -> dict[tuple[str, str], Entry]:
+    return {(e.id, e.locale): e for e in load_path(SAMPLE_KB) if e.kind in ANSWERING_KINDS}
+
+
+def test_the_header_names_the_sample_kb_and_the_realistic_clock(dataset: Dataset) -> None:
+    locale = dataset.name.removeprefix("stress_")
+    realistic = load_dataset(REALISTIC[locale])
+
+    assert dataset.name == f"stress_{locale}" and locale in DATASETS
+    assert dataset.kb == realistic.kb and (ROOT / dataset.kb).resolve() == SAMPLE_KB.resolve()
+    assert dataset.at is not None and dataset.at == realistic.at and dataset.at.utcoffset() is not None
+    assert {c.locale for c in dataset.cases} == {locale}
+
+
+def test_there_are_enough_cases_and_all_are_dev(dataset: Dataset) -> None:
+    assert len(dataset.cases) >= MIN_CASES
+    assert {c.split for c in dataset.cases} == {"dev"}
+
+
+def test_every_case_is_labelled(dataset: Dataset) -> None:
+    for case in dataset.cases:
+        assert case.expected_answer_mode is not None, case.id
+        assert case.expected_intent in INTENTS, case.id
+        assert case.expect_human is not None, case.id
+        assert sum(t.startswith("scenario:") for t in case.tags) == 1, case.id
+    no_entry = [c for c in dataset.cases if "no_entry" in c.tags]
+    assert 0.3 <= len(no_entry) / len(dataset.cases) <= 0.5, len(no_entry)
+    for case in no_entry:
+        assert case.expected_kb_ids == [] and case.expected_answer_mode != "entry", case.id
+
+
+def test_each_answer_mode_carries_what_it_needs(dataset: Dataset) -> None:
+    for case in dataset.cases:
+        mode = case.expected_answer_mode
+        if mode == "entry":
+            assert case.expected_kb_ids, case.id
+            assert case.expected_playbook is None and case.expected_situation is None, case.id
+        if mode == "situation":
+            assert case.expected_situation and case.order.given, case.id
+        else:
+            assert case.expected_situation is None, case.id
+        if mode == "playbook":
+            assert case.expected_playbook and case.expected_playbook not in HOLDING_PLAYBOOKS, case.id
+        if mode == "holding":
+            assert case.expect_human is True, case.id
+            assert case.expected_playbook is None or case.expected_playbook in HOLDING_PLAYBOOKS, case.id
+
+
+def test_expected_entries_exist_in_the_sample_kb_for_the_case(dataset: Dataset,
+                                                               kb: dict[tuple[str, str], Entry]) -> None:
+    at = dataset.at
+    assert at is not None
+    for case in dataset.cases:
+        assert len(set(case.expected_kb_ids)) == len(case.expected_kb_ids), case.id
+        for kb_id in case.expected_kb_ids:
+            entry = kb.get((kb_id, case.locale))
+            assert entry is not None, f"{case.id}: {kb_id} is not a {case.locale} faq/policy/announcement"
+            assert entry.platform in ("any", case.platform), f"{case.id}: {kb_id} is for {entry.platform}"
+            assert entry.is_valid_at(at), f"{case.id}: {kb_id} is not valid at {at}"
+
+
+def test_expected_playbooks_and_situations_exist(dataset: Dataset) -> None:
+    playbooks = {p.id for p in load_playbooks().playbooks}
+    situations = {s.id for s in load_situations().situations}
+
+    for case in dataset.cases:
+        if case.expected_playbook is not None:
+            assert case.expected_playbook in playbooks, case.id
+        if case.expected_situation is not None:
+            assert case.expected_situation in situations, case.id
+
+
+def test_order_dates_are_not_after_the_pinned_clock(dataset: Dataset) -> None:
+    at = dataset.at
+    assert at is not None
+    for case in dataset.cases:
+        order = case.order
+        happened: list[datetime | None] = [order.paid_at, order.shipped_at, order.delivered_at]
+        for moment in filter(None, happened):
+            assert moment.utcoffset() is not None and moment <= at, case.id
+        if order.shipped_at and order.delivered_at:
+            assert order.shipped_at <= order.delivered_at, case.id
+
+
+def test_no_message_appears_twice(dataset: Dataset) -> None:
+    counts = Counter(_normal(c.message) for c in dataset.cases)
+
+    assert [m for m, n in counts.items() if n > 1] == []
+
+
+def test_no_message_repeats_one_of_the_realistic_sets() -> None:
+    realistic = {_normal(c.message) for path in REALISTIC.values() for c in load_dataset(path).cases}
+
+    for path in DATASETS.values():
+        repeated = [c.id for c in load_dataset(path).cases if _normal(c.message) in realistic]
+        assert repeated == [], repeated
