@@ -26,6 +26,9 @@ def wrong_answer(sample: Sample) -> MetricResult:
         return MetricResult(name, None, "the case has no expected answer mode and no expected entries")
     if draft.answer_mode == HOLDING:
         return MetricResult(name, 0.0, "held: no answer, so no wrong one")
+    if draft.answer_mode in ("situation", "playbook") and case.expected_answer_mode is None \
+            and not (case.expected_situation or case.expected_playbook):
+        return MetricResult(name, None, f"answered by {draft.answer_mode}; the case only names entries")
     right, said = _source_answers(sample)
     return MetricResult(name, 0.0 if right else 1.0, said)
 

@@ -48,7 +48,7 @@ def test_without_an_expected_mode_or_entries_there_is_no_view() -> None:
      {"expected_answer_mode": "situation", "expected_situation": "cancel_after_shipping"}, 1.0),
     ({"situation": "cancel_before_shipping"}, {"expected_answer_mode": "situation"}, 0.0),  # any situation is right
     ({"situation": "cancel_before_shipping"}, {"expected_answer_mode": "entry"}, 1.0),  # an entry was expected
-    ({"situation": "cancel_before_shipping"}, {}, 1.0),  # expected entries and no mode: an entry was expected
+    ({"situation": "cancel_before_shipping"}, {}, None),  # expected entries and no mode: no view on situations
     ({"situation": "late_delivery"},  # a named situation answers even where an entry was expected
      {"expected_answer_mode": "entry", "expected_situation": "late_delivery"}, 0.0),
 ])
@@ -120,3 +120,17 @@ def test_the_run_means_have_their_own_names() -> None:
     assert summary["coverage"] == pytest.approx(2 / 3)
     assert summary["hold_rate"] == 0.5
     assert summary["answer_mode_accuracy"] == 0.75
+
+
+def test_a_situation_answer_to_a_case_that_only_names_entries_has_no_view() -> None:
+    from drafting.models import Draft
+    from eval.dataset import Case
+    from eval.metrics.answerability import wrong_answer
+    from eval.metrics.base import Sample
+
+    case = Case(id="c", message="能取消吗", platform="taobao", locale="zh", expected_kb_ids=["cancel-001"])
+    draft = Draft(draft="…", language="zh", citations=[], confidence=1.0, needs_human=False, reasons=[],
+                  provider="template", degraded=False, latency_ms=1.0, answer_mode="situation",
+                  situation="cancel_after_shipping")
+
+    assert wrong_answer(Sample(case, draft)).score is None
