@@ -78,6 +78,9 @@ eval: install
 	  $$run --split dev --pipeline baseline --out runs/$$d-dev-baseline; \
 	  $$run --split holdout --out runs/$$d-holdout-draftdesk; \
 	  $$run --split dev --without-examples --out runs/$$d-dev-draftdesk-noexamples; \
+	done; \
+	for l in zh en; do \
+	  $(BIN)/draftdesk eval run eval/datasets/stress_$$l.jsonl --kb knowledge/sample_kb --out runs/stress_$$l-draftdesk; \
 	done; exit $$breached
 
 clean:

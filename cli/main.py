@@ -20,7 +20,7 @@ from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.labels import NO_LABELS
-from knowledge.models import KINDS, LOCALES, NAIVE_DATETIME, PLATFORMS, Scope
+from knowledge.models import KINDS, LOCALES, PLATFORMS, Scope, parse_instant
 from knowledge.store import EntryFilter
 
 app = typer.Typer(help="draftdesk: cited reply drafts for e-commerce customer service.", no_args_is_help=True)
@@ -275,12 +275,9 @@ def announce_expire(
 
 def _parse_time(option: str, value: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} is not an ISO-8601 date and time: {value!r}", 2)
-    if moment.tzinfo is None:
-        fail(f"{option} {NAIVE_DATETIME}", 2)
-    return moment
+        return parse_instant(value)
+    except ValueError as exc:
+        fail(f"{option} {exc}", 2)
 
 
 def _when(moment: datetime | None) -> str:

@@ -19,6 +19,7 @@ from eval import compare, prepare, runner
 from eval.dataset import Split, load_dataset
 from knowledge.embedders import load_embedder
 from knowledge.errors import KnowledgeError
+from knowledge.models import parse_instant
 from prompts import TemplateError
 
 T = TypeVar("T")
@@ -157,14 +158,10 @@ def _gated(gate: Path | None, breaches: list[str]) -> None:
 
 
 def _moment(value: str) -> datetime:
-    """An ISO 8601 moment with its UTC offset: a naive one would be read in whatever zone the machine is in."""
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        _fail(f"--at {value!r} is not an ISO 8601 date-time (e.g. 2026-12-08T15:00:00+08:00)", 2)
-    if moment.tzinfo is None:
-        _fail(f"--at {value!r} has no UTC offset: write it as e.g. {value}+08:00", 2)
-    return moment
+        return parse_instant(value)
+    except ValueError as exc:
+        _fail(f"--at {exc}", 2)
 
 
 def _shown(value: Any) -> str:

@@ -28,6 +28,18 @@ LOCALES: tuple[str, ...] = get_args(Locale)
 NAIVE_DATETIME = "must carry a timezone, e.g. 2026-11-11T00:00:00+08:00"
 
 
+def parse_instant(value: str) -> datetime:
+    """An ISO-8601 date and time with its UTC offset (a naive one would be read in whatever zone the machine is in);
+    ValueError saying what is wrong."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"is not an ISO-8601 date and time: {value!r}") from None
+    if moment.tzinfo is None:
+        raise ValueError(NAIVE_DATETIME)
+    return moment
+
+
 def aware(value: datetime | None) -> datetime | None:
     """Validity bounds are instants: a datetime without a timezone is ambiguous, so it is refused."""
     if value is not None and value.tzinfo is None:

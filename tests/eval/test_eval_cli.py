@@ -61,9 +61,9 @@ def test_a_bad_llm_setting_fails_before_the_model_loads(tmp_path: Path, tiny_dat
 
 
 @pytest.mark.parametrize(("at", "mentions"), [
-    ("2026-12-08T15:00:00", "has no UTC offset"),
-    ("2026-12-08", "has no UTC offset"),
-    ("tomorrow at three", "is not an ISO 8601 date-time"),
+    ("2026-12-08T15:00:00", "--at must carry a timezone"),
+    ("2026-12-08", "--at must carry a timezone"),
+    ("tomorrow at three", "--at is not an ISO-8601 date and time"),
 ])
 def test_a_naive_or_unreadable_moment_fails_before_the_model_loads(tmp_path: Path, tiny_dataset: Path, at: str,
                                                                   mentions: str) -> None:

@@ -16,17 +16,16 @@ from eval.dataset import Case, Dataset, load_dataset, save_dataset
 from knowledge.loaders import load_path
 from knowledge.models import INTENTS, Entry
 from tests.conftest import ROOT, SAMPLE_KB
+from tests.eval.labels import ANSWERING_KINDS, check_answer_modes, check_expected_entries
 
 DATASETS = {locale: ROOT / "eval" / "datasets" / f"realistic_{locale}.jsonl" for locale in ("zh", "en")}
 SITUATIONS = ROOT / "drafting" / "rules" / "situations.yaml"
-ANSWERING_KINDS = ("faq", "policy", "announcement")  # templates are greetings, never a source
 # The playbook ids fixed by the answer-mode contract (issue 26).
 PLAYBOOKS = frozenset({
     "marketplace_claim", "account_security", "payment_issue", "out_of_scope", "bulk_order", "bargaining",
     "bad_review_threat", "complaint", "forgotten_coupon", "damaged_low_value", "return_window", "wrong_item_shipped",
     "outreach_address", "outreach_payment",
 })
-HOLDING_PLAYBOOKS = frozenset({"account_security", "payment_issue", "out_of_scope"})
 MIN_CASES = 90
 
 
@@ -89,36 +88,12 @@ def test_every_case_is_labelled_completely(dataset: Dataset) -> None:
 
 
 def test_each_answer_mode_carries_what_it_needs(dataset: Dataset) -> None:
-    for case in dataset.cases:
-        mode = case.expected_answer_mode
-        if mode == "entry":
-            assert case.expected_kb_ids, case.id
-            assert case.expected_playbook is None and case.expected_situation is None, case.id
-        if mode == "situation":
-            assert case.expected_situation and case.order.given, case.id
-            assert case.expected_playbook is None, case.id
-        else:
-            assert case.expected_situation is None, case.id
-        if mode == "playbook":
-            assert case.expected_playbook and case.expected_playbook not in HOLDING_PLAYBOOKS, case.id
-        if mode == "holding":
-            assert case.expect_human is True, case.id
-            assert case.expected_playbook is None or case.expected_playbook in HOLDING_PLAYBOOKS, case.id
-        if case.expected_playbook in HOLDING_PLAYBOOKS:
-            assert mode == "holding", case.id
+    check_answer_modes(dataset)
 
 
 def test_expected_entries_exist_in_the_sample_kb_for_the_case(dataset: Dataset,
                                                                kb: dict[tuple[str, str], Entry]) -> None:
-    at = dataset.at
-    assert at is not None
-    for case in dataset.cases:
-        assert len(set(case.expected_kb_ids)) == len(case.expected_kb_ids), case.id
-        for kb_id in case.expected_kb_ids:
-            entry = kb.get((kb_id, case.locale))
-            assert entry is not None, f"{case.id}: {kb_id} is not a {case.locale} faq/policy/announcement"
-            assert entry.platform in ("any", case.platform), f"{case.id}: {kb_id} is for {entry.platform}"
-            assert entry.is_valid_at(at), f"{case.id}: {kb_id} is not valid at {at}"
+    check_expected_entries(dataset, kb)
 
 
 def test_expected_situations_and_playbooks_exist(dataset: Dataset) -> None:
