@@ -80,7 +80,8 @@ class QuestionTypes:
             for name in self.of(example, entry.locale):
                 counts[name] = counts.get(name, 0) + 1
         asked |= {name for name, n in counts.items() if n >= self._min_examples}
-        asked |= {name for name in self.of(entry.answer, entry.locale) if name in self._in_answers}
+        asked |= {name for name, cue in self._cues.get(entry.locale, ()) if name in self._in_answers
+                  and cue.search(entry.answer)}
         return tuple(name for name, _ in self._cues.get(entry.locale, ()) if name in asked)
 
     def fit(self, message: Sequence[str], entry: Sequence[str]) -> Fit:

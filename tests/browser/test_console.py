@@ -125,6 +125,9 @@ def test_knowledge_owner_previews_the_diff_then_publishes(page: Page, console_se
     en = STRINGS["en"]
     page.goto(f"{console_server}/knowledge?lang=en")
     expect(page.locator("#entry-table tbody tr")).to_have_count(len(ROWS))
+    answers = page.locator('#entry-table tr[data-key="ship-001@zh"] .answers')  # what the entry answers, inferred
+    expect(answers).to_contain_text(en["kb.answers_inferred"].strip())
+    expect(answers).to_contain_text("logistics")
     changed = {**ROWS[0], "answer": "亲，大促期间72小时内发出。"}
     upload = "\n".join(json.dumps(r, ensure_ascii=False) for r in (changed, PROMO)).encode()
     page.locator("#kb-file").set_input_files(files=[{"name": "promo.jsonl", "mimeType": "application/jsonl",

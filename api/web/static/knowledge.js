@@ -67,10 +67,20 @@
     return el("tr", { "data-key": `${entry.id}@${entry.locale}` },
       el("td", {}, el("button", { type: "button", class: "link", onclick: () => openSource(entry.id) }, entry.id)),
       el("td", {}, t(`locale.${entry.locale}`)), el("td", {}, t(`kind.${entry.kind}`)),
-      el("td", {}, t(`platform.${entry.platform}`)), el("td", {}, entry.title || entry.question, learnedList(entry)),
+      el("td", {}, t(`platform.${entry.platform}`)),
+      el("td", {}, entry.title || entry.question, answersLine(entry), learnedList(entry)),
       el("td", { class: "muted" }, entry.source),
       el("td", {}, el("button", { type: "button", class: "danger", onclick: () => remove(entry) }, t("common.delete"))),
     );
+  }
+
+  // What the entry answers (declared in the file or inferred when indexed): drafts use it only for these questions.
+  function answersLine(entry) {
+    const labels = entry.labels || {};
+    const parts = [...(labels.intents || []), ...(labels.question_types || [])];
+    if (!parts.length) return null;
+    const how = labels.source === "declared" ? t("kb.answers_declared") : t("kb.answers_inferred");
+    return el("div", { class: "answers muted" }, how, ...parts.map((p) => el("span", { class: "chip" }, p)));
   }
 
   // Buyer messages the entry learned from agents' sent drafts; the owner removes any that should not be there.
