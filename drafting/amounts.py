@@ -10,7 +10,7 @@ import cn2an  # type: ignore[import-untyped]  # the package ships no type hints
 _ZH_NUM = "[零一二两三四五六七八九十百千万]+"
 _NUM = rf"(\d+(?:\.\d+)?|{_ZH_NUM})"
 _MONEY = [
-    re.compile(rf"{_NUM}\s*(?:元|块|rmb|cny)", re.I),
+    re.compile(rf"{_NUM}\s*(?:元|块|rmb|cny|yuan)", re.I),
     re.compile(r"[¥￥$]\s*(\d+(?:\.\d+)?)"),
     re.compile(r"(\d+(?:\.\d+)?)\s*(?:dollars?|usd|bucks)\b", re.I),
     re.compile(rf"(?:便宜|少|减|优惠|抹)(?:个|点)?\s*{_NUM}(?![折%])"),

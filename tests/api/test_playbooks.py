@@ -194,3 +194,38 @@ def test_a_review_reply_needs_a_review(sample_app_client: TestClient) -> None:
 
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(("message", "locale", "order", "playbook", "phrase"), [
+    ("I forgot to use my 5 yuan coupon, can you refund it?", "en",
+     {"id": "TB7", "status": "shipped", "amount": "199"}, "forgotten_coupon", "¥5.00"),
+    ("I don't want it any more, can I return it?", "en",
+     {"id": "TB5", "status": "delivered", "amount": "89", "delivered_at": DELIVERED}, "return_window", "until"),
+    ("I ordered the wrong colour by mistake", "en",
+     {"id": "TB3", "status": "in_transit", "carrier": "YTO", "tracking_number": "YT123"}, "wrong_item_shipped",
+     "refuse"),
+    ("你们客服态度太差了，我要投诉", "zh", {}, "complaint", "记录"),
+    ("I want to make a complaint about your service", "en", {}, "complaint", "noted"),
+])
+def test_every_playbook_drafts_in_both_languages(
+    sample_app_client: TestClient, message: str, locale: str, order: dict[str, Any], playbook: str, phrase: str,
+) -> None:
+    body = draft(sample_app_client, message, locale=locale, order=order)
+
+    assert body["playbook"] == playbook, body["answer_reason"]
+    assert phrase in body["draft"]
+    assert body["compliance"]["passed"] is True
+
+
+@pytest.mark.parametrize(("message", "platform", "playbook"), [
+    ("We're hiring? I'd like to apply for a job at your warehouse", "taobao", "out_of_scope"),
+    ("我的账号被盗了，有人用我的账号下单", "taobao", "account_security"),
+    ("I was charged twice for one order", "amazon", "payment_issue"),
+])
+def test_holding_playbooks_hold_in_the_other_language_too(
+    sample_app_client: TestClient, message: str, platform: str, playbook: str,
+) -> None:
+    body = draft(sample_app_client, message, platform)
+
+    assert body["answer_mode"] == "holding" and body["playbook"] == playbook
+    assert body["needs_human"] is True
