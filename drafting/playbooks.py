@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drafting.amounts import asked_amount
-from drafting.authority import Authority, Limits
+from drafting.authority import Authority
 from drafting.intent import Intent, Regex
 from drafting.models import ROLES, Reason, Role
 from drafting.order import Order
@@ -125,12 +125,6 @@ class PlaybookMatcher:
                 return self._case(playbook, locale, role, missing=missing)
             return self._case(playbook, locale, role, message=message, order=order, at=at)
         return None
-
-    def get(self, playbook_id: str) -> Playbook:
-        return next(p for p in self._rules.playbooks if p.id == playbook_id)
-
-    def limits(self, role: Role) -> Limits:
-        return self._authority.limits(role)
 
     def _starts(self, playbook: Playbook, message: str, intent: str | None, platform: str, locale: str) -> bool:
         if playbook.platforms and platform not in playbook.platforms:

@@ -124,7 +124,7 @@ class DraftService:
         case = self._case(request)
         done = _Finisher(started, case, screen=lambda text: self._policy.screen(text, request, case.locale))
         reasons = list(case.escalation.reasons)
-        if case.mode == "playbook" or case.playbook is not None:
+        if case.playbook is not None:
             return done(self._playbook_text(case), case.notices, TEMPLATE_PROVIDER, reasons)
         if case.mode == "holding":
             text = render(f"holding.{case.locale}", order=request.order, handoff_to=case.escalation.to,

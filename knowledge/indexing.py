@@ -61,8 +61,9 @@ class Indexer:
         rollback), instead of keeping the stored ones."""
         report = IndexReport(sources=sorted({e.source for e in entries} | set(prune_sources)), dry_run=dry_run)
         stored = self._store.fingerprints([e.key for e in entries])
+        prints = {e.key: self._prints(e) for e in entries}
         if keep_learned:
-            entries = self._keep_learned(entries, stored)
+            entries = self._keep_learned(entries, stored, prints)
         changed: list[Entry] = []
         added: list[str] = []
         updated: list[str] = []
@@ -70,7 +71,7 @@ class Indexer:
             old = stored.get(entry.key)
             if old is None:
                 added.append(entry.key)
-            elif old == (self.fingerprint(entry), entry.text_hash()):
+            elif old == prints[entry.key]:
                 report.unchanged += 1
                 continue
             else:
@@ -94,13 +95,19 @@ class Indexer:
             self._store.delete(gone)
         return report
 
-    def _keep_learned(self, entries: Sequence[Entry], stored: dict[str, tuple[str, str]]) -> list[Entry]:
+    def _prints(self, entry: Entry) -> tuple[str, str]:
+        """What the store keeps to tell whether an entry changed: (fingerprint, text hash)."""
+        return self.fingerprint(entry), entry.text_hash()
+
+    def _keep_learned(self, entries: Sequence[Entry], stored: dict[str, tuple[str, str]],
+                      prints: dict[str, tuple[str, str]]) -> list[Entry]:
         """An entry re-indexed from a file keeps the examples learned from agents (the file has none): only the
-        stored entries that differ from what comes in are read."""
-        differ = [e.key for e in entries if e.key in stored and not e.learned
-                  and stored[e.key] != (self.fingerprint(e), e.text_hash())]
+        stored entries that differ from what comes in are read. `prints` is updated for the entries that change."""
+        differ = [e.key for e in entries if e.key in stored and not e.learned and stored[e.key] != prints[e.key]]
         learned = {old.key: old.learned for old in self._store.get(differ) if old.learned} if differ else {}
-        return [e.model_copy(update={"learned": learned[e.key]}) if e.key in learned else e for e in entries]
+        kept = [e.model_copy(update={"learned": learned[e.key]}) if e.key in learned else e for e in entries]
+        prints.update({e.key: self._prints(e) for e in kept if e.key in learned})
+        return kept
 
     def _reusable(self, entries: list[Entry]) -> tuple[_Known, _Wanted]:
         """The stored vector of every facet whose text is unchanged (of a new entry too: facets an interrupted run

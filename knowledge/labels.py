@@ -24,12 +24,11 @@ class Labels:
     source: LabelSource = "none"  # where the intents came from
     version: str = ""  # the labeler's, when they were inferred
 
-    def to_json(self) -> str:
-        return json.dumps({"intents": list(self.intents), "question_types": list(self.question_types),
-                           "source": self.source, "version": self.version}, ensure_ascii=False)
-
     def as_dict(self) -> dict[str, object]:
         return {"intents": list(self.intents), "question_types": list(self.question_types), "source": self.source}
+
+    def to_json(self) -> str:
+        return json.dumps({**self.as_dict(), "version": self.version}, ensure_ascii=False)
 
 
 NO_LABELS = Labels()

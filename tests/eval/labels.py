@@ -3,6 +3,10 @@ the entries a case names exist for its language and platform at the dataset's mo
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from drafting.playbooks import load_playbooks
+from drafting.situations import load_situations
 from eval.dataset import Dataset
 from knowledge.models import Entry
 
@@ -40,3 +44,27 @@ def check_expected_entries(dataset: Dataset, kb: dict[tuple[str, str], Entry]) -
             assert entry is not None, f"{case.id}: {kb_id} is not a {case.locale} faq/policy/announcement"
             assert entry.platform in ("any", case.platform), f"{case.id}: {kb_id} is for {entry.platform}"
             assert entry.is_valid_at(at), f"{case.id}: {kb_id} is not valid at {at}"
+
+
+def check_known_ids(dataset: Dataset) -> None:
+    """Every situation and playbook a case expects is one the rules files define."""
+    playbooks = {p.id for p in load_playbooks().playbooks}
+    situations = {s.id for s in load_situations().situations}
+    for case in dataset.cases:
+        if case.expected_playbook is not None:
+            assert case.expected_playbook in playbooks, case.id
+        if case.expected_situation is not None:
+            assert case.expected_situation in situations, case.id
+
+
+def check_order_dates(dataset: Dataset) -> None:
+    """Order moments carry a timezone, come before the dataset's moment, and ship before they are delivered."""
+    at = dataset.at
+    assert at is not None
+    for case in dataset.cases:
+        order = case.order
+        happened: list[datetime | None] = [order.paid_at, order.shipped_at, order.delivered_at]
+        for moment in filter(None, happened):
+            assert moment.utcoffset() is not None and moment <= at, case.id
+        if order.shipped_at and order.delivered_at:
+            assert order.shipped_at <= order.delivered_at, case.id

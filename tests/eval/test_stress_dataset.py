@@ -6,17 +6,20 @@ may repeat one of the realistic sets. No model is loaded."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 
 import pytest
 
-from drafting.playbooks import load_playbooks
-from drafting.situations import load_situations
 from eval.dataset import Dataset, load_dataset
 from knowledge.loaders import load_path
 from knowledge.models import INTENTS, Entry
 from tests.conftest import ROOT, SAMPLE_KB
-from tests.eval.labels import ANSWERING_KINDS, check_answer_modes, check_expected_entries
+from tests.eval.labels import (
+    ANSWERING_KINDS,
+    check_answer_modes,
+    check_expected_entries,
+    check_known_ids,
+    check_order_dates,
+)
 
 LOCALES = ("zh", "en")
 DATASETS = {locale: ROOT / "eval" / "datasets" / f"stress_{locale}.jsonl" for locale in LOCALES}
@@ -75,26 +78,11 @@ def test_expected_entries_exist_in_the_sample_kb_for_the_case(dataset: Dataset,
 
 
 def test_expected_playbooks_and_situations_exist(dataset: Dataset) -> None:
-    playbooks = {p.id for p in load_playbooks().playbooks}
-    situations = {s.id for s in load_situations().situations}
-
-    for case in dataset.cases:
-        if case.expected_playbook is not None:
-            assert case.expected_playbook in playbooks, case.id
-        if case.expected_situation is not None:
-            assert case.expected_situation in situations, case.id
+    check_known_ids(dataset)
 
 
 def test_order_dates_are_not_after_the_pinned_clock(dataset: Dataset) -> None:
-    at = dataset.at
-    assert at is not None
-    for case in dataset.cases:
-        order = case.order
-        happened: list[datetime | None] = [order.paid_at, order.shipped_at, order.delivered_at]
-        for moment in filter(None, happened):
-            assert moment.utcoffset() is not None and moment <= at, case.id
-        if order.shipped_at and order.delivered_at:
-            assert order.shipped_at <= order.delivered_at, case.id
+    check_order_dates(dataset)
 
 
 def test_no_message_appears_twice(dataset: Dataset) -> None:
