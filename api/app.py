@@ -54,7 +54,7 @@ def create_app(
         app.state.learner = Learner(app.state.components.history)
         # Every object the process holds now (the model's, chroma's, the libraries') leaves the collector's sight
         # until shutdown: a full collection would otherwise walk them all, 131-176 ms with the GIL held at 8
-        # clients, a stall every draft in flight waits out (README, Benchmarks). Freezing costs nothing; cyclic
+        # clients, a stall every draft in flight waits out (docs/benchmarks-log.md). Freezing costs nothing; cyclic
         # garbage already there is kept, and it is made once, at start-up.
         gc.freeze()
         # BLAS on one thread: its only large use here is the exact search's product (knowledge/exact.py), which

@@ -2,7 +2,7 @@
 
 On the bench's 10,000 entries (20,480 records) on the 2-core Xeon, chroma's HNSW search at ef 800 took ~2.7 ms a
 query and missed the nearest record for 3 of 300 dev messages (by up to 0.036 cosine); reading all 31 MB of vectors
-takes ~1.1 ms and misses none (README, Benchmarks).
+takes ~1.1 ms and misses none (docs/benchmarks-log.md).
 
 Two things keep it cheap under load. Records carry a label (the store's: language and platform) and are kept in one
 block per label, so a search reads only the blocks it asks for: a Chinese Taobao message reads the Chinese records

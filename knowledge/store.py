@@ -42,7 +42,7 @@ _SCAN = 64
 _SCAN_CHUNK = 16  # metadata read per step: most queries find their k entries in the first step
 # Records whose metadata a store remembers until the collection changes, by default (~2.4 KB each: 20,480 records
 # take ~48 MB). A warmed store (`warm`) reads no metadata for drafts on 10,000 entries: at 8 clients, 82-91
-# requests/s against 58-67 when reads were kept 2 s, in three alternating pairs (README, Benchmarks).
+# requests/s against 58-67 when reads were kept 2 s, in three alternating pairs (docs/benchmarks-log.md).
 RECORDS = 32_768
 # How often a store looks whether another process (a second worker, the CLI) changed the collection: what it read
 # before such a change may be used this long after it.

