@@ -1,7 +1,7 @@
-"""The stress datasets (eval/datasets/stress_zh.jsonl, stress_en.jsonl): dev-only calibration cases that phrase the
-realistic scenarios differently (slang, typos, stories, two questions, mixed languages) and add near-misses the
-sample KB does not answer. The labels must point at things that exist, agree with the answer mode, and no message
-may repeat one of the realistic sets. No model is loaded."""
+"""The stress datasets (eval/datasets/stress_{zh,en}.jsonl and stress2_{zh,en}.jsonl): dev-only calibration cases
+that phrase the realistic scenarios differently (slang, typos, 拼音, stories, two questions, mixed languages) and add
+near-misses the sample KB does not answer. The labels must point at things that exist, agree with the answer mode,
+and no message may repeat one of the realistic sets or another stress set. No model is loaded."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from tests.eval.labels import (
 )
 
 LOCALES = ("zh", "en")
-DATASETS = {locale: ROOT / "eval" / "datasets" / f"stress_{locale}.jsonl" for locale in LOCALES}
+SETS = ("stress", "stress2")
+DATASETS = {f"{name}_{locale}": ROOT / "eval" / "datasets" / f"{name}_{locale}.jsonl"
+            for name in SETS for locale in LOCALES}
 REALISTIC = {locale: ROOT / "eval" / "datasets" / f"realistic_{locale}.jsonl" for locale in LOCALES}
 MIN_CASES = 80
 
@@ -31,7 +33,7 @@ def _normal(message: str) -> str:
     return " ".join(message.split()).casefold()
 
 
-@pytest.fixture(scope="module", params=LOCALES)
+@pytest.fixture(scope="module", params=list(DATASETS))
 def dataset(request: pytest.FixtureRequest) -> Dataset:
     return load_dataset(DATASETS[request.param])
 
@@ -42,10 +44,10 @@ def kb() -> dict[tuple[str, str], Entry]:
 
 
 def test_the_header_names_the_sample_kb_and_the_realistic_clock(dataset: Dataset) -> None:
-    locale = dataset.name.removeprefix("stress_")
+    locale = dataset.name.rpartition("_")[2]
     realistic = load_dataset(REALISTIC[locale])
 
-    assert dataset.name == f"stress_{locale}" and locale in DATASETS
+    assert dataset.name in DATASETS and locale in LOCALES
     assert dataset.kb == realistic.kb and (ROOT / dataset.kb).resolve() == SAMPLE_KB.resolve()
     assert dataset.at is not None and dataset.at == realistic.at and dataset.at.utcoffset() is not None
     assert {c.locale for c in dataset.cases} == {locale}
@@ -85,8 +87,8 @@ def test_order_dates_are_not_after_the_pinned_clock(dataset: Dataset) -> None:
     check_order_dates(dataset)
 
 
-def test_no_message_appears_twice(dataset: Dataset) -> None:
-    counts = Counter(_normal(c.message) for c in dataset.cases)
+def test_no_message_appears_twice() -> None:
+    counts = Counter(_normal(c.message) for path in DATASETS.values() for c in load_dataset(path).cases)
 
     assert [m for m, n in counts.items() if n > 1] == []
 
