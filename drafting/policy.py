@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from drafting.authority import Authority, Limits, load_authority
 from drafting.models import Compliance, DraftRequest, Role, Violation
+from drafting.normalize import normalize
 from drafting.prefilter import Screen
 from drafting.rulefile import RuleFileError, load_rule_file, require_unique
 from knowledge.models import Locale
@@ -24,7 +25,12 @@ RULES_FILE = "compliance.yaml"
 MASK = "****"
 PLATFORMS = ("taobao", "pdd", "jd", "amazon")
 PlatformName = Literal["taobao", "pdd", "jd", "amazon"]
-_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+# money in the folded draft: a currency sign or unit beside the number; a rate (5折, 20%) names no sum
+_UNIT = r"(?:元|块|圆|美元|美金|刀|rmb|cny|yuan|dollars?|usd|bucks)"
+_MONEY = re.compile(rf"(?:[¥$€£]|usd|cny|rmb)\s?({_NUMBER})|({_NUMBER})\s?{_UNIT}")
+_RATE = re.compile(r"\d\s*折|\d\s*%|half[- ]price|半价")
+_FLAGS = re.I | re.A  # \b and \w by ASCII: "加我wechat" has a word boundary before the w
 _SENTENCE_END = "。.!！?？;；\n"
 _ECHO_MIN_CHARS = 6  # a shorter echo (a road name alone) identifies nobody
 
@@ -83,6 +89,7 @@ class RuleSpec(BaseModel):
     echo_only: bool = False
     unless_order_has: list[str] = Field(default_factory=list)
     within_authority: dict[Lang, list[str]] | None = None
+    within_limit: Literal["max_coupon", "max_refund"] = "max_coupon"
     examples: Examples
 
     @field_validator("patterns", "allow")
@@ -146,6 +153,7 @@ class _Rule:
     echo_only: bool
     unless_order_has: tuple[str, ...]
     authority_words: tuple[str, ...] | None  # set: an offer within the role's limits is no violation
+    limit: str  # which of the role's limits an offer is held to
 
     @classmethod
     def compile(cls, spec: RuleSpec) -> _Rule:
@@ -153,15 +161,16 @@ class _Rule:
             sources = [p for items in spec.patterns.values() for p in items]
         else:
             sources = [_phrase_pattern(p) for items in spec.phrases.values() for p in items if p.strip()]
-        screen = Screen(sources, re.I)
+        screen = Screen(sources, _FLAGS)
         return cls(
             id=spec.id, platforms=frozenset(PLATFORMS if spec.platforms == "any" else spec.platforms),
             locales=frozenset(spec.locales), matchers=screen.patterns, screen=screen,
-            allowed=tuple(re.compile(p, re.I) for items in spec.allow.values() for p in items),
+            allowed=tuple(re.compile(p, _FLAGS) for items in spec.allow.values() for p in items),
             message={str(k): v for k, v in spec.message.items()}, mask=spec.mask, echo_only=spec.echo_only,
             unless_order_has=tuple(spec.unless_order_has),
             authority_words=None if spec.within_authority is None else tuple(
                 _fold(w) for words in spec.within_authority.values() for w in words),
+            limit=spec.within_limit,
         )
 
     def say(self, locale: str) -> str:
@@ -172,12 +181,14 @@ class _Rule:
         return platform in self.platforms and locale in self.locales and not waived
 
     def within(self, folded: str, span: tuple[int, int], limits: Limits | None) -> bool:
-        """An offer the role may make: it names amounts, none above the role's largest coupon, and, if its sentence
-        speaks of compensation, the role may compensate."""
-        if self.authority_words is None or limits is None or limits.max_coupon <= 0:
+        """An offer the role may make: it names sums of money, none above the role's limit (its largest coupon, or
+        refund), no rate, and, if its sentence speaks of compensation, the role may compensate."""
+        if self.authority_words is None or limits is None or getattr(limits, self.limit) <= 0:
             return False
-        amounts = [Decimal(a) for a in _AMOUNT.findall(folded[span[0]:span[1]])]
-        if not amounts or max(amounts) > limits.max_coupon:
+        limit: Decimal = getattr(limits, self.limit)
+        offer = folded[span[0]:span[1]]
+        amounts = [Decimal((a or b).replace(",", "")) for a, b in _MONEY.findall(offer)]
+        if not amounts or max(amounts) > limit or _RATE.search(offer):
             return False
         start = max((folded.rfind(c, 0, span[0]) for c in _SENTENCE_END), default=-1) + 1
         ends = [i for i in (folded.find(c, span[1]) for c in _SENTENCE_END) if i >= 0]
@@ -231,7 +242,7 @@ class PolicyChecker:
         within `role`'s limits (rules/authority.yaml) are no violation."""
         order = order or {}
         limits = self._authority.limits(role)
-        folded, origin = _fold_map(text)
+        folded, origin = normalize(text)
         references, buyer_key = self._references(order), _key(_fold(buyer))
         masked: list[tuple[int, int]] = []
         found: list[tuple[int, _Rule, tuple[int, int]]] = []
@@ -247,16 +258,16 @@ class PolicyChecker:
                     masked.append(span)
                 found.append((span[0], rule, span))
         violations = [
-            Violation(rule=rule.id, span=text[origin[s]:origin[e - 1] + 1], message=rule.say(locale))
+            Violation(rule=rule.id, span=text[min(origin[s:e]):max(origin[s:e]) + 1], message=rule.say(locale))
             for _, rule, (s, e) in sorted(found, key=lambda f: f[0])
         ]
         return Compliance(passed=not violations, violations=violations)
 
     def mask(self, text: str, *, buyer: str, order: Mapping[str, Any] | None = None) -> str:
         """Replace with **** every span of a masking rule (the buyer's phone, address, ID number) on any platform."""
-        folded, origin = _fold_map(text)
+        folded, origin = normalize(text)
         references, buyer_key = self._references(order or {}), _key(_fold(buyer))
-        spans = [(origin[s], origin[e - 1] + 1) for rule in self._rules if rule.mask
+        spans = [(min(origin[s:e]), max(origin[s:e]) + 1) for rule in self._rules if rule.mask
                  for s, e in rule.find(folded, buyer_key) if _key(folded[s:e]) not in references]
         for start, end in reversed(_merged(spans)):
             text = text[:start] + MASK + text[end:]
@@ -291,23 +302,6 @@ def buyer_words(request: DraftRequest) -> str:
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
-
-
-@functools.lru_cache(maxsize=8192)
-def _fold_char(char: str) -> str:
-    return _fold(char)
-
-
-def _fold_map(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each of its characters, the index of the original character it came from."""
-    parts = list(map(_fold_char, text))  # every draft is folded twice: characters repeat, folds are cached
-    folded = "".join(parts)
-    if len(folded) == len(parts):  # the usual case: one character each (a fold is never empty)
-        return folded, list(range(len(text)))
-    origin: list[int] = []
-    for index, folded in enumerate(parts):
-        origin.extend([index] * len(folded))
-    return folded, origin
 
 
 def _key(text: str) -> str:

@@ -3,6 +3,7 @@ can send, within the agent's authority, with a handoff note when a colleague mus
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from drafting.macros import Macros, QuickReply
 from drafting.models import ROLES, AnswerMode, Citation, Compliance, Draft, DraftRequest, Handoff, Reason
 from drafting.playbooks import PlaybookCase, PlaybookMatcher, load_playbooks
 from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
+from drafting.pruning import prune
 from drafting.question_types import QuestionTypes, load_question_types
 from drafting.situations import Situation, Situations, load_situations
 from knowledge.language import detect_locale
@@ -125,21 +127,52 @@ class DraftService:
         done = _Finisher(started, case, screen=lambda text: self._policy.screen(text, request, case.locale))
         reasons = list(case.escalation.reasons)
         if case.playbook is not None:
-            return done(self._playbook_text(case), case.notices, TEMPLATE_PROVIDER, reasons)
+            return self._sendable(done, done(self._playbook_text(case), case.notices, TEMPLATE_PROVIDER, reasons))
         if case.mode == "holding":
             text = render(f"holding.{case.locale}", order=request.order, handoff_to=case.escalation.to,
                           calendar_notice=case.calendar_notice)
             return done(text, [], TEMPLATE_PROVIDER, reasons)
         if self._chat is None:
-            return done(*self._template(case, case.sources), TEMPLATE_PROVIDER, reasons)
+            return self._from_template(case, done, reasons)
         try:
             return done(*self._complete(self._chat, case, case.sources, on_delta), self._chat.name, reasons)
         except UpstreamError as exc:
             reason = Reason(code="llm_unavailable", message=f"used the template draft: {exc}")
-            return done(*self._template(case, case.sources), TEMPLATE_PROVIDER, [*reasons, reason], degraded=True)
+            return self._from_template(case, done, [*reasons, reason], degraded=True)
         except NonCompliantReply as exc:
             reason = Reason(code=exc.code, message=f"used the template draft: {exc}")
-            return done(*self._template(case, case.sources), TEMPLATE_PROVIDER, [*reasons, reason])
+            return self._from_template(case, done, [*reasons, reason])
+
+    def _from_template(self, case: _Case, done: _Finisher, reasons: list[Reason], *, degraded: bool = False) -> Draft:
+        """The template draft; a pasted answer that breaks a rule loses the sentences that break it when the rest
+        still answers, else the draft holds (`_sendable`)."""
+        draft = done(*self._template(case, case.sources), TEMPLATE_PROVIDER, reasons, degraded=degraded)
+        primary = case.sources[0].entry if case.sources and not case.situation else None
+        if primary is None or draft.compliance is None or draft.compliance.passed:
+            return self._sendable(done, draft)
+        kept = prune(primary.answer, lambda part: self._policy.screen(part, case.request, case.locale)[1].passed)
+        if kept is not None:
+            rules = ", ".join(dict.fromkeys(v.rule for v in draft.compliance.violations))
+            pruned = done(*self._template(case, case.sources, answer=kept), TEMPLATE_PROVIDER,
+                          [*reasons, Reason(code="compliance_pruned", message=f"removed what broke {rules}")],
+                          degraded=degraded)
+            if pruned.compliance is not None and pruned.compliance.passed:
+                return pruned
+        return self._sendable(done, draft)
+
+    def _sendable(self, done: _Finisher, draft: Draft) -> Draft:
+        """`draft` if it passes the platform's rules; otherwise a holding reply for a colleague, with the reason."""
+        if draft.compliance is None or draft.compliance.passed:
+            return draft
+        rules = ", ".join(dict.fromkeys(v.rule for v in draft.compliance.violations))
+        reason = Reason(code="compliance_hold", message=f"the draft broke {rules}: a holding reply instead")
+        case = done.case
+        escalation = dataclasses.replace(case.escalation, always_human=True)
+        held = dataclasses.replace(case, mode="holding", why=reason, playbook=None, escalation=escalation)
+        text = render(f"holding.{case.locale}", order=case.request.order, handoff_to=escalation.to,
+                      calendar_notice=case.calendar_notice)
+        return dataclasses.replace(done, case=held)(text, [], TEMPLATE_PROVIDER, [*draft.reasons, reason],
+                                                    degraded=draft.degraded)
 
     def _case(self, request: DraftRequest) -> _Case:
         at = self._clock()
@@ -150,7 +183,7 @@ class DraftService:
         types = self._types.of(request.message, locale)
         playbook = self._playbooks.match(request.message, intent=intent_id, platform=request.platform,
                                          locale=locale, order=request.order, role=request.role, at=at,
-                                         confidence=intent.confidence if intent else 1.0)
+                                         confidence=intent.confidence if intent else 1.0, types=types)
         situation = None if playbook else self._situations.match(intent_id, request.order, at)
         entries = [h for h in found.candidates if h.entry.kind != "announcement"]
         choice = self._answerability.choose(entries, intent, types, locale, found.threshold) if playbook is None else \
@@ -210,12 +243,13 @@ class DraftService:
             picked[entry.id] = (entry, round(hit.score, 4))
         return sorted(picked.values(), key=lambda p: (-p[0].priority, -(p[1] or 1.0)))
 
-    def _template(self, case: _Case, sources: list[Hit]) -> tuple[str, list[Citation]]:
+    def _template(self, case: _Case, sources: list[Hit], answer: str | None = None) -> tuple[str, list[Citation]]:
+        """`answer` stands in for the primary entry's answer (what is left of it after pruning)."""
         primary = sources[0].entry if sources else None
         if case.situation:
             body = self._situation_text(case)
         elif primary:
-            body = _SALUTATION.sub("", primary.answer, count=1)
+            body = _SALUTATION.sub("", answer or primary.answer, count=1)
         else:
             body = ""
         text = render(

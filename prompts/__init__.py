@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import jinja2
 
 TEMPLATE_DIR = Path(__file__).parent
+# a run of three angle brackets, any width or spacing, reads to a model as the <<< >>> fence around buyer text
+_FENCE = re.compile(r"(?:[<>＜＞﹤﹥‹›〈〉《》][ \t\u3000]*){3,}")
 
 
 class TemplateError(Exception):
@@ -17,9 +20,14 @@ class TemplateError(Exception):
     code = "template_error"
 
 
+def fenced(text: str) -> str:
+    """Text to paste inside a <<< >>> fence: no run of brackets that could close the fence or open another."""
+    return _FENCE.sub(" ", text)
+
+
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain text for chat messages and buyers, not HTML
@@ -28,6 +36,8 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=False,
         auto_reload=False,  # the files ship with the release: no mtime check per render (~5% of a draft)
     )
+    environment.filters["fenced"] = fenced
+    return environment
 
 
 def render(name: str, **variables: Any) -> str:

@@ -96,7 +96,7 @@ def test_a_passing_example_breaks_no_rule(rule: str, locale: str, example: Examp
     ("text", "locale", "rule", "breaks_on"),
     [
         ("亲，加我微信，发照片更方便。", "zh", "off_platform_contact", {"taobao", "pdd", "jd", "amazon"}),
-        ("Here is the guide: https://qingchuan.example.com/size", "en", "external_link", {"amazon"}),
+        ("Here is the guide: https://qingchuan.example.com/size", "en", "external_link", set(PLATFORMS)),
         ("这款四件套是全网最低价。", "zh", "absolute_claims", {"taobao", "pdd", "jd"}),
         ("This duvet is the best quality you can buy.", "en", "absolute_claims", {"taobao", "pdd", "jd"}),
         ("收到货麻烦给个五星好评哦。", "zh", "review_solicitation", {"amazon"}),
@@ -409,8 +409,10 @@ def test_the_service_uses_the_checker_it_is_given(retriever: Retriever, tmp_path
     strict = PolicyChecker(load_rules(write(tmp_path, RULE.replace("[微信]", "[包裹]"))))
     draft = DraftService(retriever, policy=strict, clock=lambda: AFTER_SALE).draft(ask("我的快递怎么还没到"))
 
-    assert draft.compliance is not None and draft.compliance.passed is False
-    assert {v.rule for v in draft.compliance.violations} == {"no_wechat"}
+    # the template draft breaks the team's rule: it is not sent, a holding reply names the rule for a colleague
+    assert draft.compliance == Compliance(passed=True, violations=[])
+    assert (draft.answer_mode, draft.needs_human, draft.citations) == ("holding", True, [])
+    assert draft.reasons[-1].code == "compliance_hold" and "no_wechat" in draft.reasons[-1].message
 
 
 # --- the bundled sample knowledge base is compliant as drafted -------------------------------------------------

@@ -244,7 +244,7 @@ def test_amazon_prompts_are_english_with_amazon_rules(make_service: MakeService)
 
     [(system, user)] = chat.prompts
     assert "platform: amazon" in system
-    assert "Amazon does not allow links in buyer messages" in system
+    assert "Never ask the buyer to pay outside Amazon." in system
     assert "advertising law" not in system  # the rules for Chinese platforms are not mixed in
     assert "Where is my parcel?" in user
     assert ANSWERS[("ship-001", "en")] in user

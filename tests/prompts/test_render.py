@@ -130,9 +130,9 @@ def test_system_prompt_for_amazon_lists_the_amazon_rules_from_the_rules_file() -
     zh, en = system("zh", "amazon"), system("en", "amazon")
 
     assert zh.startswith("你是“晴川家居旗舰店”的资深电商客服") and "平台：amazon" in zh
-    assert "- 亚马逊不允许在消息中放链接（亚马逊自己的订单页面除外）。" in zh
+    assert "- 不得引导买家在亚马逊以外付款。" in zh
     assert en.startswith('You are an experienced e-commerce support agent for "Qingchuan Home"')
-    assert "- Amazon does not allow links in buyer messages (except Amazon pages needed for the order)." in en
+    assert "- Never ask the buyer to pay outside Amazon." in en
     assert all(f"- {m}" in en for m in CHECKER.messages("amazon", "en"))
 
 
@@ -141,7 +141,9 @@ def test_system_prompt_for_chinese_platforms_lists_their_rules(platform: str) ->
     zh, en = system("zh", platform), system("en", platform)
 
     assert f"平台：{platform}" in zh and all(f"- {m}" in zh for m in CHECKER.messages(platform, "zh"))
-    assert "亚马逊不允许" not in zh and "Amazon does not allow links" not in en
+    assert "亚马逊以外付款" not in zh and "pay outside Amazon" not in en
+    assert "- 不得在消息中放站外链接（平台自己的订单页面除外）。" in zh  # links are off every platform
+    assert "- No links outside the platform in buyer messages (the platform's own order pages excepted)." in en
     assert "[ship-001]" in zh and "[ship-001]" in en  # the citation format the service strips
 
 
