@@ -13,6 +13,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.logs import request_id
 from api.metrics import Metrics
 from drafting.calendar import ShopCalendar
 from drafting.history import DraftLog
@@ -25,6 +26,7 @@ from drafting.shop_ids import DEFAULT_SHOP
 from drafting.shops import Shop
 from drafting.wiring import Components
 from knowledge.announcements import Announcements
+from knowledge.journal import Origin, acting
 from knowledge.service import KnowledgeBase
 
 
@@ -40,6 +42,8 @@ async def get_shop(request: Request) -> Shop:
     """The caller's shop: its key's (`allow` checked the key first), the default shop when auth is off."""
     key: ApiKey | None = getattr(request.state, "api_key", None)
     name = key.shop if key else DEFAULT_SHOP
+    # a change this request makes is journalled and audited as theirs (a coroutine: set in the request's context)
+    acting.set(Origin(key.id, key.role, request_id.get() or "") if key else Origin(request_id=request_id.get() or ""))
     shops = _components(request).shops
     shop = shops.built(name)
     return shop if shop is not None else await run_in_threadpool(shops.get, name)

@@ -13,6 +13,7 @@ from drafting.settings import Settings
 from drafting.shops import Shop
 from drafting.wiring import Components, build_components
 from knowledge.errors import KnowledgeError
+from knowledge.journal import Origin, acting
 from prompts import TemplateError
 
 
@@ -35,6 +36,7 @@ def components(ctx: typer.Context) -> Components:
     """Built once per command (the model loads once), however often asked."""
     if "components" not in ctx.meta:
         settings: Settings = ctx.obj
+        acting.set(Origin(actor="cli"))  # the knowledge changes this command makes, in the audit log
         ctx.meta["components"] = guard(lambda: build_components(settings))
         ctx.call_on_close(lambda: _release(ctx))
     return ctx.meta["components"]  # type: ignore[no-any-return]

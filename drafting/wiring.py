@@ -24,6 +24,7 @@ from drafting.settings import Settings
 from drafting.shop_ids import collection_name
 from drafting.shops import Shop, Shops
 from drafting.situations import load_situations
+from drafting.version_audit import VersionAudit
 from drafting.written import WrittenReplies
 from knowledge.announcements import Announcements
 from knowledge.embedders import Embedder, LazyEmbedder, embedder_model_id, load_embedder
@@ -84,6 +85,7 @@ def build_components(
         host=settings.chroma_host, port=settings.chroma_port,
     )
     engine = open_engine(settings.database)
+    audit = AuditLog(engine, clock)  # each shop's knowledge changes are audited as they are recorded
     intents = IntentClassifier(embedder, intent_rules)
     type_rules = load_question_types(settings.question_type_rules)
     labeler = EntryLabeler(intents, intent_rules, type_rules, embedder.model_id)
@@ -98,7 +100,9 @@ def build_components(
             store.warm()
         retriever = Retriever(embedder, store, thresholds=settings.thresholds, top_k=settings.top_k)
         indexer = Indexer(embedder, store, labeler=labeler)
-        versions = KnowledgeVersions(store, indexer, settings.data_dir / "kb_versions" / collection)
+        versions = KnowledgeVersions(store, indexer, settings.data_dir / "kb_versions" / collection,
+                                     audit=VersionAudit(audit, name))
+        versions.recover()  # a change a crash cut short is finished before the shop serves anything
         announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
         drafts = DraftService(
             retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy, authority=authority,
@@ -112,4 +116,4 @@ def build_components(
     shops = Shops(build_shop)
     shops.get()  # the default shop opens now: a store that cannot be opened fails the start, not a request
     return Components(settings, embedder, shops, clock, calendar, macros, DraftLog(engine, clock),
-                      KeyStore(engine, clock), AuditLog(engine, clock))
+                      KeyStore(engine, clock), audit)

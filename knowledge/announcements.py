@@ -66,7 +66,7 @@ class Announcement(BaseModel):
 
 class Announcements:
     """`intents` are the intent ids a scope may name (empty: any). Every method takes the time it works at. With
-    `versions`, each publish or expiry is followed by a knowledge-base snapshot."""
+    `versions`, each publish or expiry is a recorded change (journalled, then a version)."""
 
     def __init__(self, store: VectorStore, indexer: Indexer, *, intents: Collection[str] = (),
                  versions: KnowledgeVersions | None = None) -> None:
@@ -105,9 +105,10 @@ class Announcements:
         if taken and taken[0].kind != "announcement":
             raise ConflictError(f"{entry.id!r} ({entry.locale}) is a {taken[0].kind}, not an announcement; "
                                 "choose another id")
-        self._indexer.index([entry])
         if self._versions:
-            self._versions.snapshot(f"announcement {entry.id} published", at)
+            self._versions.index([entry], f"announcement {entry.id} published", at=at)
+        else:
+            self._indexer.index([entry])
         return entry
 
     def list(
@@ -136,9 +137,10 @@ class Announcements:
                                 f"{waiting[0].valid_from:%Y-%m-%dT%H:%M:%S%z}); publish it again with new dates, "
                                 "or delete it")
         ended = [_validate({**e.model_dump(), "valid_until": at}) for e in entries if state_at(e, at) == "active"]
-        self._indexer.index(ended)
-        if self._versions and ended:
-            self._versions.snapshot(f"announcement {entry_id} ended", at)
+        if self._versions:
+            self._versions.index(ended, f"announcement {entry_id} ended", at=at)
+        else:
+            self._indexer.index(ended)
         by_key = {e.key: e for e in entries} | {e.key: e for e in ended}
         return sorted(by_key.values(), key=lambda e: e.locale)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from knowledge.embedders.base import Embedder
@@ -13,6 +13,7 @@ from knowledge.store import EntryFilter, StoredEntry, VectorStore
 
 _Known = dict[tuple[str, str], list[float]]  # (mode, text) -> vector
 _Wanted = dict[EmbedMode, set[str]]  # texts to embed, per mode
+BeforeWrite = Callable[[list[Entry], list[str]], None]  # (entries to store, keys to delete)
 
 
 @dataclass
@@ -53,12 +54,13 @@ class Indexer:
 
     def index(
         self, entries: Sequence[Entry], *, prune_sources: Sequence[str] = (), dry_run: bool = False,
-        keep_learned: bool = True,
+        keep_learned: bool = True, delete: Sequence[str] = (), before_write: BeforeWrite | None = None,
     ) -> IndexReport:
-        """Upsert `entries`; with `prune_sources`, delete stored entries of those sources not in `entries`.
-        `dry_run` reports the same counts and keys but embeds and writes nothing (a preview before publishing).
-        `keep_learned=False` writes the entries' `learned` as given, even when empty (an example removed, a
-        rollback), instead of keeping the stored ones."""
+        """Upsert `entries`; with `prune_sources`, delete stored entries of those sources not in `entries`, and
+        the stored keys in `delete`. `dry_run` reports the same counts and keys but embeds and writes nothing (a
+        preview before publishing). `keep_learned=False` writes the entries' `learned` as given, even when empty
+        (an example removed, a rollback), instead of keeping the stored ones. `before_write` is told what will be
+        written (entries as stored, keys deleted) before anything is, when anything is (the change journal)."""
         report = IndexReport(sources=sorted({e.source for e in entries} | set(prune_sources)), dry_run=dry_run)
         stored = self._store.fingerprints([e.key for e in entries])
         prints = {e.key: self._prints(e) for e in entries}
@@ -79,12 +81,15 @@ class Indexer:
             changed.append(entry)
         keep = {e.key for e in entries}
         gone = [k for src in prune_sources for k in self._store.keys(EntryFilter(source=src)) if k not in keep]
+        gone = sorted({*gone, *(k for k in delete if k not in keep)})
         report.added, report.updated, report.deleted = len(added), len(updated), len(gone)
         report.keys = {"added": added, "updated": updated, "deleted": sorted(gone)}
         known, wanted = self._reusable(changed)
         report.embedded = sum(len(t) for t in wanted.values())
         if dry_run:
             return report
+        if before_write is not None and (changed or gone):
+            before_write(changed, gone)
         # batches of similar lengths pad little; UTF-8 bytes track tokens across scripts (a Chinese character is
         # three bytes and about one token, an English word four or five bytes and about one token)
         changed.sort(key=lambda e: len(e.embedding_text().encode()))

@@ -20,7 +20,8 @@ from knowledge.versions import KnowledgeVersions
 
 
 class KnowledgeBase:
-    """With `versions`, every change that writes is followed by a snapshot (a new version if anything changed)."""
+    """With `versions`, every change that writes is journalled and recorded as a version (`KnowledgeVersions.index`):
+    a crash mid-change is finished on the next start."""
 
     def __init__(self, store: VectorStore, indexer: Indexer, versions: KnowledgeVersions | None = None, *,
                  max_rows: int | None = None) -> None:
@@ -35,20 +36,19 @@ class KnowledgeBase:
         reports what would change (keys per bucket) and writes nothing."""
         entries = [entry for path in paths for entry in load_path(path)]
         sources = _sources(paths) if prune else []
-        report = self._indexer.index(entries, prune_sources=sources, dry_run=dry_run)
-        return self._recorded(report, "index " + ", ".join(p.name for p in paths))
+        return self._write(entries, "index " + ", ".join(p.name for p in paths), prune_sources=sources, dry_run=dry_run)
 
     def index_upload(self, data: bytes, filename: str, *, prune: bool = False, dry_run: bool = False) -> IndexReport:
         source = f"upload:{Path(filename).name}"
         entries = self._capped(load_bytes(data, filename=filename, source=source), source)
-        report = self._indexer.index(entries, prune_sources=[source] if prune else [], dry_run=dry_run)
-        return self._recorded(report, f"upload {Path(filename).name}")
+        return self._write(entries, f"upload {Path(filename).name}", prune_sources=[source] if prune else [],
+                           dry_run=dry_run)
 
     def index_rows(self, rows: Iterable[dict[str, Any]], *, source: str = "api", prune: bool = False,
                    dry_run: bool = False) -> IndexReport:
         entries = self._capped(parse_entries(rows, source), source)
-        report = self._indexer.index(entries, prune_sources=[source] if prune else [], dry_run=dry_run)
-        return self._recorded(report, f"entries from {source}")
+        return self._write(entries, f"entries from {source}", prune_sources=[source] if prune else [],
+                           dry_run=dry_run)
 
     def list(self, flt: EntryFilter, *, limit: int = 50, offset: int = 0) -> tuple[builtins.list[Entry], int]:
         keys = sorted(self._store.keys(flt))  # chroma's own order is not stable
@@ -69,9 +69,7 @@ class KnowledgeBase:
             updated = with_learned(self._one(entry_id, locale), text)
             if updated is None:
                 return None
-            self._indexer.index([updated])
-        if self._versions:
-            self._versions.snapshot(f"learned an example for {updated.key}")
+            self._write([updated], f"learned an example for {updated.key}")
         return updated
 
     def unlearn(self, entry_id: str, locale: str, text: str) -> Entry:
@@ -81,16 +79,13 @@ class KnowledgeBase:
             updated = without_learned(entry, text)
             if updated is None:
                 raise ExampleNotFoundError(f"{entry.key} has no learned example {text!r}")
-            self._indexer.index([updated], keep_learned=False)  # the last one removed leaves it none, on purpose
-        if self._versions:
-            self._versions.snapshot(f"removed a learned example from {updated.key}")
+            # the last one removed leaves it none, on purpose
+            self._write([updated], f"removed a learned example from {updated.key}", keep_learned=False)
         return updated
 
     def delete(self, entry_id: str, locale: str | None = None) -> int:
         keys = self._keys(entry_id, locale)
-        self._store.delete(keys)
-        if self._versions:
-            self._versions.snapshot(f"delete {entry_id}" + (f"@{locale}" if locale else ""))
+        self._write([], f"delete {entry_id}" + (f"@{locale}" if locale else ""), delete=keys)
         return len(keys)
 
     def count(self) -> int:
@@ -102,10 +97,14 @@ class KnowledgeBase:
                                             "(split the file, or index it from disk with `draftdesk index`)"])
         return entries
 
-    def _recorded(self, report: IndexReport, reason: str) -> IndexReport:
-        if self._versions and not report.dry_run and (report.added or report.updated or report.deleted):
-            self._versions.snapshot(reason)
-        return report
+    def _write(self, entries: builtins.list[Entry], reason: str, *, prune_sources: builtins.list[str] | None = None,
+               keep_learned: bool = True, delete: builtins.list[str] | None = None,
+               dry_run: bool = False) -> IndexReport:
+        if self._versions is None or dry_run:
+            return self._indexer.index(entries, prune_sources=prune_sources or [], keep_learned=keep_learned,
+                                       delete=delete or [], dry_run=dry_run)
+        return self._versions.index(entries, reason, prune_sources=prune_sources, keep_learned=keep_learned,
+                                    delete=delete)[0]
 
     def _one(self, entry_id: str, locale: str) -> Entry:
         found = self._store.get(self._keys(entry_id, locale))

@@ -3,6 +3,9 @@
 Snapshots are JSONL files under one directory, with an index file; an unchanged knowledge base makes no new
 version. A rollback restores the entries of a version (re-embedding only what changed since) and is itself a
 new version, so it can be undone the same way.
+
+Every change goes through `index`: written to the change journal, then to the store, then recorded as a version
+and reported to the audit log, then crossed off the journal. `recover` finishes what a crash interrupted.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -19,10 +23,12 @@ from pydantic import BaseModel, ValidationError
 
 from knowledge.errors import EntryNotFoundError, KnowledgeError
 from knowledge.indexing import Indexer, IndexReport
+from knowledge.journal import NOBODY, Change, ChangeAudit, Journal, NoAudit, Pending
 from knowledge.models import Entry
 from knowledge.store import EntryFilter, VectorStore
 
 INDEX_FILE = "versions.json"
+log = logging.getLogger("draftdesk.versions")
 
 
 class Version(BaseModel):
@@ -38,11 +44,86 @@ class VersionsError(KnowledgeError):
 
 
 class KnowledgeVersions:
-    def __init__(self, store: VectorStore, indexer: Indexer, directory: Path, *, keep: int = 200) -> None:
+    """`journal` defaults to `directory/journal`; `audit` hears of every version a change records."""
+
+    def __init__(self, store: VectorStore, indexer: Indexer, directory: Path, *, keep: int = 200,
+                 journal: Journal | None = None, audit: ChangeAudit | None = None) -> None:
         self._store = store
         self._indexer = indexer
         self._dir = directory
         self._keep = keep
+        self._journal = journal or Journal(directory / "journal")
+        self._audit = audit or NoAudit()
+
+    def index(self, entries: builtins.list[Entry], reason: str, *, prune_sources: builtins.list[str] | None = None,
+              keep_learned: bool = True, delete: builtins.list[str] | None = None,
+              at: datetime | None = None) -> tuple[IndexReport, Version | None]:
+        """`Indexer.index` as one recorded change; the version it made, None when it wrote nothing. Journal, store,
+        version, audit, journal crossed off: a crash anywhere leaves the change to `recover`."""
+        base = self._number()
+        pending: builtins.list[Pending] = []
+
+        def journal(changed: builtins.list[Entry], gone: builtins.list[str]) -> None:
+            pending.append(self._journal.begin(Change.of(reason, base, changed, gone, at)))
+
+        try:
+            try:
+                report = self._indexer.index(entries, prune_sources=prune_sources or [], keep_learned=keep_learned,
+                                             delete=delete or [], before_write=journal)
+            except Exception:
+                if pending:  # what reached the store is recorded now; a store failing that too waits for `recover`
+                    self._settle(pending[0], reason + " (interrupted by an error)", recovered=False)
+                raise
+            version = self._settle(pending[0], reason, recovered=False) if pending else None
+        finally:
+            for p in pending:  # held until settled: no other process may take the change for abandoned
+                p.release()
+        return report, version
+
+    def recover(self) -> builtins.list[Version]:
+        """Finish the changes a crash left in the journal: write them again (what already reached the store is
+        found unchanged), record the version, report it. A change that cannot be written again (its entries no
+        longer valid, the model failing) is recorded as far as it got."""
+        made: builtins.list[Version] = []
+        for pending in self._journal.abandoned():
+            change = pending.change
+            try:
+                try:
+                    self._indexer.index(change.parsed(), keep_learned=False, delete=change.delete)
+                    reason = f"{change.reason} (finished after a restart)"
+                except (KnowledgeError, ValueError) as exc:
+                    log.error("change %r could not be finished after a restart: %s", change.reason, exc)
+                    reason = f"{change.reason} (interrupted; recorded as far as it got, after a restart)"
+                version = self._settle(pending, reason, recovered=True)
+            finally:
+                pending.release()
+            if version is not None:
+                made.append(version)
+        return made if self._journal.holds_any() else made + self._reconcile()
+
+    def _reconcile(self) -> builtins.list[Version]:
+        """A store that changed with no journal record (a crash under an older release, the `Indexer` used alone)
+        gets a version too, once no change is in flight."""
+        latest = self.latest()
+        if latest is None or latest.digest == store_digest(self._store)[0]:
+            return []  # no version yet: `drafting.kbversion` records the first when a draft needs it
+        version = self.snapshot("the knowledge base as found at start (changed without a version)")
+        self._audit.changed(version.reason, version.number, NOBODY, recovered=True)
+        return [version]
+
+    def _settle(self, pending: Pending, reason: str, *, recovered: bool) -> Version | None:
+        """Record the store as a version, report it if it is this change's, and cross the change off."""
+        change = pending.change
+        version = self.snapshot(reason, change.at)
+        mine = version.number > change.base
+        if mine:
+            self._audit.changed(version.reason, version.number, change.origin(), recovered=recovered)
+        pending.done()
+        return version if mine else None
+
+    def _number(self) -> int:
+        latest = self.latest()
+        return latest.number if latest else 0
 
     def list(self) -> builtins.list[Version]:
         """Newest first."""
@@ -94,12 +175,10 @@ class KnowledgeVersions:
         wanted = self.entries(number)
         keep = {e.key for e in wanted}
         extra = [k for k in self._store.keys(EntryFilter()) if k not in keep]
-        report = self._indexer.index(wanted, keep_learned=False)  # the examples learned by then, no others
-        if extra:
-            self._store.delete(extra)
-            report.deleted += len(extra)
-            report.keys["deleted"] = sorted({*report.keys.get("deleted", []), *extra})
-        return report, self.snapshot(f"rollback to version {number}", at)
+        reason = f"rollback to version {number}"
+        # the examples learned by then, no others
+        report, version = self.index(wanted, reason, keep_learned=False, delete=extra, at=at)
+        return report, version or self.snapshot(reason, at)
 
     def _entries(self) -> builtins.list[Entry]:
         return self._store.get(sorted(self._store.keys(EntryFilter())))
