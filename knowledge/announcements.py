@@ -100,7 +100,7 @@ class Announcements:
             "title": title, "answer": body, "locale": locale, "platform": platform, "valid_from": start,
             "valid_until": valid_until, "scope": scope, "priority": priority, "source": SOURCE,
         }
-        entry = _validate(fields)
+        entry = _validate(fields, owner_input=True)  # before anything is written: a refusal publishes nothing
         taken = self._store.get([entry.key])
         if taken and taken[0].kind != "announcement":
             raise ConflictError(f"{entry.id!r} ({entry.locale}) is a {taken[0].kind}, not an announcement; "
@@ -165,10 +165,11 @@ class Announcements:
         return _meets(entry.scope, intent, skus, region)
 
 
-def _validate(fields: dict[str, Any]) -> Entry:
-    """An entry, or one error naming every problem on one line."""
+def _validate(fields: dict[str, Any], *, owner_input: bool = False) -> Entry:
+    """An entry, or one error naming every problem on one line. `owner_input`: a new announcement, held to the id
+    alphabet and caps (one stored under older rules can still be ended)."""
     try:
-        return Entry.model_validate(fields)
+        return Entry.from_input(fields) if owner_input else Entry.model_validate(fields)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.models import LOCALES
+from knowledge.models import LOCALES, entry_id_of
 from knowledge.store import EntryFilter, VectorStore
 
 DEFAULT_THRESHOLD = 0.95  # e5 question-to-question cosine; paraphrases of one question score above this
@@ -36,6 +36,6 @@ def near_duplicates(
         scores = matrix @ matrix.T
         rows, cols = np.nonzero(np.triu(scores >= threshold, k=1))
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            if keys[i].split("@")[0] != keys[j].split("@")[0]:
+            if entry_id_of(keys[i]) != entry_id_of(keys[j]):
                 found.append(NearDuplicate(keys[i], keys[j], round(float(scores[i, j]), 4)))
     return sorted(found, key=lambda d: (-d.score, d.first, d.second))[:limit]

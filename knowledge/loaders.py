@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from knowledge.errors import InvalidFileError, UnsupportedFileError
 from knowledge.language import detect_locale
+from knowledge.limits import NestingError, check_nesting, load_json, load_yaml
 from knowledge.models import Entry
 
 SUFFIXES = (".jsonl", ".csv", ".md", ".markdown")
@@ -103,14 +104,18 @@ def parse_entries(rows: Iterable[dict[str, Any]], source: str) -> list[Entry]:
 
 def json_objects(lines: Iterable[str], problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """The JSON objects of JSONL lines with their line numbers. Blank lines are skipped; a line that is not a JSON
-    object goes to `problems` instead, and the caller decides whether to raise."""
+    object (or one nested too deeply, see `knowledge.limits`) goes to `problems` instead, and the caller decides
+    whether to raise."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = load_json(line)
         except json.JSONDecodeError as exc:
             problems.append(f"line {number}: invalid JSON ({exc.msg})")
+            continue
+        except NestingError as exc:
+            problems.append(f"line {number}: {exc}")
             continue
         if isinstance(row, dict):
             yield number, row
@@ -148,7 +153,10 @@ def _csv(text: str, source: str) -> list[Entry]:
 
 def _collect(row: dict[str, Any], where: str, source: str, entries: list[Entry], problems: list[str]) -> None:
     try:
-        entries.append(Entry.model_validate({**row, "source": source}))
+        check_nesting(row)  # API rows arrive parsed; a file's were checked as they were parsed
+        entries.append(Entry.from_input({**row, "source": source}))
+    except NestingError as exc:
+        problems.append(f"{where}: {exc}")
     except ValidationError as exc:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "entry"
@@ -178,8 +186,8 @@ def _markdown(text: str, stem: str, source: str) -> list[Entry]:
     match = _FRONT_MATTER.match(text)
     if match:
         try:
-            meta = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
+            meta = load_yaml(match.group(1)) or {}
+        except (yaml.YAMLError, NestingError) as exc:
             raise InvalidFileError(source, [f"front matter: {exc}"]) from exc
         if not isinstance(meta, dict):
             raise InvalidFileError(source, ["front matter must be a mapping"])

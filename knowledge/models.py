@@ -5,9 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from knowledge.limits import (
+    MAX_ANSWER_CHARS,
+    MAX_EXAMPLES,
+    MAX_LABEL_CHARS,
+    MAX_QUESTION_CHARS,
+    MAX_SCOPE_ITEMS,
+    MAX_TAGS,
+    NestingError,
+    id_problem,
+    load_json,
+    text_problem,
+)
 
 Kind = Literal["faq", "policy", "announcement", "template"]
 # The buyer intents draftdesk tells apart (drafting/rules/intents.yaml holds their rules); entries may declare the
@@ -26,6 +40,7 @@ KINDS: tuple[str, ...] = get_args(Kind)
 PLATFORMS: tuple[str, ...] = get_args(Platform)
 LOCALES: tuple[str, ...] = get_args(Locale)
 NAIVE_DATETIME = "must carry a timezone, e.g. 2026-11-11T00:00:00+08:00"
+_INPUT = "owner_input"  # validation context key: the entry comes from a knowledge owner (see `Entry.from_input`)
 
 
 def parse_instant(value: str) -> datetime:
@@ -59,11 +74,7 @@ class Scope(BaseModel):
     @field_validator("intents", "skus", "regions", mode="before")
     @classmethod
     def _clean(cls, value: object) -> object:
-        if isinstance(value, str):  # one string: `|`-separated, as tags and examples are in CSV cells
-            value = value.split("|")
-        if isinstance(value, list | tuple):
-            return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
-        return value
+        return _texts(value, "|")  # one string: `|`-separated, as tags and examples are in CSV cells
 
     @property
     def is_empty(self) -> bool:
@@ -102,7 +113,12 @@ class Entry(BaseModel):
     @field_validator("scope", mode="before")
     @classmethod
     def _scope_json(cls, value: object) -> object:
-        return json.loads(value) if isinstance(value, str) else value  # a CSV cell holds the scope as JSON
+        if not isinstance(value, str):
+            return value
+        try:
+            return load_json(value)  # a CSV cell holds the scope as JSON
+        except NestingError as exc:
+            raise PydanticCustomError("too_nested", "{problem}", {"problem": str(exc)}) from None
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -114,10 +130,37 @@ class Entry(BaseModel):
     @field_validator("examples", "learned", "intents", mode="before")
     @classmethod
     def _split_examples(cls, value: object) -> object:
-        if isinstance(value, str):  # CSV cells: one example per `|`-separated part
-            value = value.split("|")
-        if isinstance(value, list | tuple):
-            return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        return _texts(value, "|")  # CSV cells: one example per `|`-separated part
+
+    @field_validator("id")
+    @classmethod
+    def _safe_id(cls, value: str, info: ValidationInfo) -> str:
+        if _owner_input(info):
+            _refuse(id_problem(value))
+        return value
+
+    @field_validator("question", "title", "answer")
+    @classmethod
+    def _capped_text(cls, value: str, info: ValidationInfo) -> str:
+        if _owner_input(info):
+            _refuse(text_problem(value, MAX_ANSWER_CHARS if info.field_name == "answer" else MAX_QUESTION_CHARS))
+        return value
+
+    @field_validator("examples", "tags")
+    @classmethod
+    def _capped_list(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if _owner_input(info):
+            caps = (MAX_EXAMPLES, MAX_QUESTION_CHARS) if info.field_name == "examples" else (MAX_TAGS, MAX_LABEL_CHARS)
+            _refuse(_list_problem(value, *caps))
+        return value
+
+    @field_validator("scope")
+    @classmethod
+    def _small_scope(cls, value: Scope, info: ValidationInfo) -> Scope:
+        if _owner_input(info):
+            for name in ("intents", "skus", "regions"):
+                problem = _list_problem(getattr(value, name), MAX_SCOPE_ITEMS, MAX_LABEL_CHARS)
+                _refuse(problem and f"{name}: {problem}")
         return value
 
     @model_validator(mode="after")
@@ -129,6 +172,12 @@ class Entry(BaseModel):
         if self.kind != "announcement" and (self.priority or not self.scope.is_empty):
             raise ValueError("only announcements may carry a scope or a priority")
         return self
+
+    @classmethod
+    def from_input(cls, fields: dict[str, Any]) -> Entry:
+        """An entry a knowledge owner sends (a file's row, an API row, an announcement): besides the model's rules,
+        the id alphabet and the caps of `knowledge.limits` apply."""
+        return cls.model_validate(fields, context={_INPUT: True})
 
     @property
     def key(self) -> str:
@@ -173,6 +222,42 @@ class Entry(BaseModel):
         if self.valid_from and moment < self.valid_from:
             return False
         return not (self.valid_until and moment >= self.valid_until)
+
+
+def entry_id_of(key: str) -> str:
+    """The id in an `id@locale` store key: the locale follows the last `@` (an id stored before `@` was refused
+    may hold one)."""
+    return key.rpartition("@")[0]
+
+
+def _texts(value: object, separator: str) -> object:
+    """A list of unique stripped texts from a `separator`-joined string or a list of scalars; anything else is
+    left for pydantic to refuse (a nested list is never turned into its `str`)."""
+    if isinstance(value, str):
+        value = value.split(separator)
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
+        return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+    return value
+
+
+def _owner_input(info: ValidationInfo) -> bool:
+    """The caps of `knowledge.limits` hold for what owners send, not for entries stored under older rules."""
+    return bool(info.context and info.context.get(_INPUT))
+
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        raise PydanticCustomError("limit", "{problem}", {"problem": problem})
+
+
+def _list_problem(items: tuple[str, ...], most: int, chars: int) -> str | None:
+    if len(items) > most:
+        return f"at most {most} items, not {len(items)}"
+    for number, item in enumerate(items, start=1):
+        problem = text_problem(item, chars)
+        if problem:
+            return f"item {number}: {problem}"
+    return None
 
 
 def facet_mode(facet: str) -> EmbedMode:

@@ -1,15 +1,18 @@
-"""The file loaders under hypothesis: any bytes, any JSONL line, any CSV cell: entries or a clear InvalidFileError
-(never another exception), and a file with one bad line indexes nothing."""
+"""The file loaders under hypothesis: any bytes, any JSONL line, any CSV cell, any nested value in a row, a scope
+cell or front matter: entries or a clear InvalidFileError (never another exception), and a file with one bad line
+indexes nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from knowledge.errors import InvalidFileError
-from knowledge.loaders import load_bytes
+from knowledge.loaders import load_bytes, parse_entries
 
 FILES = st.sampled_from(["faq.jsonl", "faq.csv", "faq.md"])
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -117,3 +120,74 @@ def test_malformed_jsonl_lines_are_each_named_and_nothing_loads(lines: list[str 
         assert named == {n for n, line in enumerate(lines, start=1) if line is not None}, exc.problems
     else:
         raise AssertionError("a file with malformed lines loaded")
+
+
+# --- nested values -------------------------------------------------------------------------------------------------
+# Any JSON value, at any depth, in any field of a JSONL row, an API row, a CSV scope cell or Markdown front matter:
+# entries or an InvalidFileError, never a RecursionError or a pydantic error escaping.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=40,
+)
+FIELDS = st.sampled_from(["id", "question", "answer", "tags", "examples", "intents", "scope", "kind", "valid_until",
+                          "priority", "extra"])
+
+
+@st.composite
+def deep_json(draw: st.DrawFn) -> str:
+    """A chain of lists and objects up to far past Python's stack, written out as text (json.dumps would recurse)."""
+    depth = draw(st.integers(min_value=1, max_value=3000))
+    kinds = draw(st.lists(st.booleans(), min_size=1, max_size=4))
+    opens = "".join('{"k": ' if kinds[n % len(kinds)] else "[" for n in range(depth))
+    closes = "".join("}" if kinds[n % len(kinds)] else "]" for n in reversed(range(depth)))
+    return opens + draw(st.sampled_from(["1", '"x"', "[]", "{}", "null"])) + closes
+
+
+NESTED_TEXT = st.one_of(JSON_VALUES.map(lambda v: json.dumps(v, ensure_ascii=False)), deep_json())
+
+
+def _loads_or_fails_clearly(data: bytes, filename: str) -> None:
+    try:
+        entries = load_bytes(data, filename=filename, source="fuzz")
+    except InvalidFileError as exc:
+        assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
+    else:
+        assert entries and all(e.answer for e in entries)
+
+
+@FAST
+@given(field=FIELDS, value=NESTED_TEXT)
+def test_a_nested_value_in_a_jsonl_row_loads_or_fails_clearly(field: str, value: str) -> None:
+    row = json.dumps({**GOOD, "kind": "announcement", "title": "通知"}, ensure_ascii=False)
+    _loads_or_fails_clearly(f'{row[:-1]}, "{field}": {value}}}'.encode(), "faq.jsonl")
+
+
+@FAST
+@given(value=NESTED_TEXT)
+def test_a_nested_scope_cell_loads_or_fails_clearly(value: str) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerows([["id", "locale", "kind", "title", "answer", "scope"],
+                               ["ann-1", "zh", "announcement", "通知", "延迟发货", value]])
+    _loads_or_fails_clearly(out.getvalue().encode(), "notices.csv")
+
+
+@FAST
+@given(field=st.sampled_from(["tags", "kind", "id", "locale", "platform", "extra"]), value=NESTED_TEXT)
+def test_nested_front_matter_loads_or_fails_clearly(field: str, value: str) -> None:
+    """JSON is YAML's flow style: the same values, and chains too deep for the YAML parser's recursion."""
+    text = f"---\n{field}: {value}\n---\n# 退货政策\n七天无理由退货。\n"
+    _loads_or_fails_clearly(text.encode(), "policies.md")
+
+
+@FAST
+@given(value=JSON_VALUES, field=FIELDS, depth=st.integers(min_value=0, max_value=5000))
+def test_nested_api_rows_parse_or_fail_clearly(value: object, field: str, depth: int) -> None:
+    for _ in range(depth):  # wrapped without recursion, past the stack when deep
+        value = [value]
+    try:
+        entries = parse_entries([{**GOOD, field: value}], "fuzz")
+    except InvalidFileError as exc:
+        assert exc.problems and all(p.startswith("entry 1") for p in exc.problems), exc.problems
+    else:
+        assert len(entries) == 1
