@@ -38,7 +38,8 @@ class RateLimiter:
 
 
 class BodyLimitMiddleware:
-    """413 for a declared Content-Length over `max_bytes`; a body that grows past it unannounced is cut off."""
+    """413 for a declared Content-Length over `max_bytes`, and for a body that grows past it unannounced (chunked):
+    the app is told the client left, and whatever it answers to that is replaced by the 413."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self._app = app
@@ -52,18 +53,36 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self._max:
             await _too_large(send, self._max)
             return
-        seen = 0
+        seen, over, started = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
+            if over:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self._max:
+                    over = True
                     return {"type": "http.disconnect"}
             return message
 
-        await self._app(scope, counted, send)
+        async def answered(message: Message) -> None:
+            nonlocal started
+            if over and not started:  # the app's answer to a "disconnect" (400, 500...) becomes the 413
+                started = True
+                await _too_large(send, self._max)
+            elif not over:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+        try:
+            await self._app(scope, counted, answered)
+        except Exception:
+            if not over:
+                raise
+        if over and not started:
+            await _too_large(send, self._max)
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:

@@ -102,8 +102,8 @@ def _route_template(scope: Scope) -> str:
         return str(route.path)
     app: Any = scope.get("app")
     for candidate in getattr(getattr(app, "router", None), "routes", []):
-        match, _ = candidate.matches(scope)
-        if match == Match.FULL:
-            return str(candidate.path)
+        path = getattr(candidate, "path", None)  # FastAPI's included routers have none
+        if isinstance(path, str) and candidate.matches(scope)[0] == Match.FULL:
+            return path
     return "unmatched"
 

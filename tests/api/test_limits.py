@@ -62,3 +62,21 @@ def test_the_bucket_refills_with_time() -> None:
     now[0] += 1.0
     assert limiter.take("k") is None
     assert RateLimiter(0).take("k") is None  # 0: no limit
+
+
+def test_a_chunked_body_over_the_limit_is_a_413(fake_settings: Settings, fake_embedder: HashingEmbedder) -> None:
+    """No Content-Length to refuse up front: the body grows past the limit as it is read."""
+    settings = configure(fake_settings, max_body_bytes=4096)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"message": "'
+        for _ in range(10):
+            yield "我的快递".encode() * 200
+        yield b'", "platform": "taobao"}'
+
+    with TestClient(create_app(settings, embedder=fake_embedder)) as client:
+        response = client.post("/v1/drafts", content=chunks(), headers={"content-type": "application/json"})
+        upload = client.post("/v1/knowledge", content=chunks(), headers={"content-type": "multipart/form-data; "
+                                                                          "boundary=x"})
+    assert "4096 bytes" in assert_error(response, 413, "payload_too_large")
+    assert_error(upload, 413, "payload_too_large")
