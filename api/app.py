@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from threadpoolctl import threadpool_limits
 
-from api.audit import AuditMiddleware
+from api.audit import AuditMiddleware, RefusalCounter
+from api.auth import AuthMiddleware
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, RateLimiter
 from api.logs import install_request_id
@@ -30,7 +31,9 @@ from api.routes import (
     versions,
     written,
 )
+from api.security import SecurityHeadersMiddleware, is_loopback
 from drafting.learning import Learner
+from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
 from drafting.wiring import build_components
 from knowledge.embedders import Embedder
@@ -47,11 +50,17 @@ def create_app(
     """Heavy objects (embedding model, store) are built once in the lifespan, not at import. `clock` replaces the
     wall clock (tests of what expires when)."""
     settings = settings or Settings()
+    if settings.auth == "off" and not is_loopback(settings.host):
+        # Here, not in `draftdesk serve` alone: `uvicorn api.app:create_app --factory` builds the app this way too.
+        raise ConfigError(f"DRAFTDESK_AUTH=off is for local experiments: refusing to serve on {settings.host} "
+                          "(DRAFTDESK_HOST); use 127.0.0.1, or turn keys on and create them with "
+                          "`draftdesk keys create`")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.components = build_components(settings, embedder=embedder, clock=clock, warm=True)
         app.state.learner = Learner(app.state.components.history)
+        app.state.refusals = RefusalCounter(app.state.components.audit, settings.audit_refusal_window_s)
         # Every object the process holds now (the model's, chroma's, the libraries') leaves the collector's sight
         # until shutdown: a full collection would otherwise walk them all, 131-176 ms with the GIL held at 8
         # clients, a stall every draft in flight waits out (docs/benchmarks-log.md). Freezing costs nothing; cyclic
@@ -65,6 +74,7 @@ def create_app(
                 yield
         finally:
             gc.unfreeze()
+            app.state.refusals.flush()
             app.state.components.close()
 
     app = FastAPI(
@@ -76,10 +86,14 @@ def create_app(
     install_error_handlers(app)
     install_request_id()
     app.state.metrics = Metrics()  # per app, not the global registry: a process (or a test run) may hold several
-    app.add_middleware(AuditMiddleware)  # added first, so it runs inside the request-id middleware below
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    # Added innermost first: headers on every answer, then the body limit, request ids, the audit log (which sees
+    # the refusals), and auth, which refuses before any route reads the body.
+    app.add_middleware(AuthMiddleware, settings=settings, limiter=app.state.rate_limiter)
+    app.add_middleware(AuditMiddleware, refusals=lambda: app.state.refusals, trust_proxy=settings.trust_proxy)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.add_middleware(SecurityHeadersMiddleware)
     for module in (drafts, written, feedback, analytics, audit, versions, knowledge, announcements, calendar, macros,
                    health):
         app.include_router(module.router)

@@ -207,6 +207,8 @@ class AuditItem(BaseModel):
     action: str
     status: int
     request_id: str
+    source: str = Field(default="", description="The client address of a refusal without a valid key.")
+    count: int = Field(default=1, description="How many refusals from `source` this row stands for.")
 
 
 class AuditList(BaseModel):

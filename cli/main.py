@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -44,27 +45,48 @@ def _root(
     ctx.meta["shop"] = guard(lambda: check_shop(shop_id))
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
 def first_admin_key(settings: Settings) -> None:
-    """On the first start with keys on, print an admin key (as Jupyter prints its token); never again."""
+    """On the first start with keys on, create an admin key and show it once (as Jupyter shows its token): on
+    stderr, or with `first_key_file` in that file only (0600), so that it stays out of container logs."""
     store, audit = key_stores(settings)
     if guard(store.any_active):
         return
     record, plain = guard(lambda: store.create("admin", label="first start"))
     guard(lambda: audit.record(f"keys create {record.id} (first start)", actor="cli", role=record.role,
                                shop=record.shop))
+    key_file = settings.first_key_file
+    if key_file is not None:
+        guard(lambda: write_secret(key_file, plain))
+        typer.echo(f"\n  No API keys yet: created admin key {record.id}, written to {key_file} "
+                   "(readable by this user only). Create keys per person and role with `draftdesk keys create "
+                   "--role agent`.\n", err=True)
+        return
     typer.echo(f"\n  No API keys yet: created admin key {record.id}. Use it as `Authorization: Bearer KEY`, and in "
                f"the console's sign-in box:\n\n      {plain}\n\n  It is shown only now. Create keys per person "
                "and role with `draftdesk keys create --role agent`.\n", err=True)
 
 
+def write_secret(path: Path, secret: str) -> None:
+    """`secret` into `path`, which only this user may read or write: created 0600, or narrowed to 0600 first."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a file that was there keeps its mode otherwise
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secret + "\n")
+    except OSError as exc:
+        raise ValueError(f"cannot write the first admin key to {path}: {exc}") from exc
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: $DRAFTDESK_HOST, 127.0.0.1).")]
+    = None,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    first_key_file: Annotated[Path | None, typer.Option(
+        help="On the first start, write the admin key to this file (0600) instead of stderr "
+        "(default: $DRAFTDESK_FIRST_KEY_FILE).")] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -73,15 +95,17 @@ def serve(
     from api.app import KEEP_ALIVE_S
     from api.logs import configure_logging
 
-    settings: Settings = ctx.obj
-    if settings.auth == "off" and host not in LOOPBACK:
-        fail(f"DRAFTDESK_AUTH=off is for local experiments: refusing to listen on {host}; use 127.0.0.1, or "
-             "turn keys on and create them with `draftdesk keys create`", 2)
+    base: Settings = ctx.obj
+    changes = {"host": host} if host else {}
+    if first_key_file is not None:
+        changes["first_key_file"] = str(first_key_file)
+    settings: Settings = guard(lambda: Settings(**{**base.model_dump(), **changes}))
+    app = guard(lambda: create_app(settings))  # refuses DRAFTDESK_AUTH=off on a public interface
     if settings.auth == "on":
         first_admin_key(settings)
     configure_logging(settings.log_format)
     # our middleware logs each request with its id; uvicorn's access line would lack it
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None, access_log=False,
+    uvicorn.run(app, host=settings.host, port=port, log_level="info", log_config=None, access_log=False,
                 timeout_keep_alive=KEEP_ALIVE_S)
 
 

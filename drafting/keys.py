@@ -109,6 +109,12 @@ class KeyStore:
                 session.commit()
             return _key(row)
 
+    def active(self, key_id: str) -> ApiKey | None:
+        """The key `key_id` if it exists and is not revoked (a console session asks on every use)."""
+        with self._guard(), Session(self._engine, expire_on_commit=False) as session:
+            row = session.get(_KeyRow, key_id)
+            return None if row is None or row.revoked_at is not None else _key(row)
+
     def revoke(self, key_id: str) -> ApiKey:
         with self._guard(), Session(self._engine, expire_on_commit=False) as session, session.begin():
             row = session.get(_KeyRow, key_id)

@@ -43,7 +43,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)  # per API key; 0: no limit
     max_body_bytes: int = Field(default=12 * 1024 * 1024, ge=1024)  # any request (uploads are capped at 10 MiB)
     max_upload_rows: int = Field(default=50_000, ge=1)  # entries in one upload or JSON index request
-    auth: Literal["on", "off"] = "on"  # off: no API keys checked; `draftdesk serve` then binds to loopback only
+    auth: Literal["on", "off"] = "on"  # off: no API keys checked; the app then refuses a non-loopback `host`
+    host: str = "127.0.0.1"  # the interface the server binds (`draftdesk serve --host`)
+    trust_proxy: bool = False  # believe X-Forwarded-Proto/-For (one proxy in front): Secure cookie, client address
+    audit_retention_days: int = Field(default=90, ge=0)  # audit rows older than this are dropped; 0: kept for ever
+    audit_refusal_window_s: int = Field(default=60, ge=1)  # refusals without a valid key: one row per source per window
+    first_key_file: Path | None = None  # `draftdesk serve` writes the first admin key here (0600), not to stderr
     llm: str = "template"  # template | openai | deepseek | qwen | vllm | ollama
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from drafting.audit import AuditLog
 from drafting.authority import load_authority
@@ -20,6 +20,7 @@ from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
 from drafting.question_types import load_question_types
 from drafting.service import DraftService
+from drafting.sessions import ConsoleSessions
 from drafting.settings import Settings
 from drafting.shop_ids import collection_name
 from drafting.shops import Shop, Shops
@@ -47,6 +48,7 @@ class Components:
     history: DraftLog
     keys: KeyStore
     audit: AuditLog
+    sessions: ConsoleSessions
 
     def close(self) -> None:
         """The database connections (drafts, keys and audit share one engine)."""
@@ -85,7 +87,8 @@ def build_components(
         host=settings.chroma_host, port=settings.chroma_port,
     )
     engine = open_engine(settings.database)
-    audit = AuditLog(engine, clock)  # each shop's knowledge changes are audited as they are recorded
+    retention = timedelta(days=settings.audit_retention_days) if settings.audit_retention_days else None
+    audit = AuditLog(engine, clock, retention)  # each shop's knowledge changes are audited as they are recorded
     intents = IntentClassifier(embedder, intent_rules)
     type_rules = load_question_types(settings.question_type_rules)
     labeler = EntryLabeler(intents, intent_rules, type_rules, embedder.model_id)
@@ -115,5 +118,6 @@ def build_components(
 
     shops = Shops(build_shop)
     shops.get()  # the default shop opens now: a store that cannot be opened fails the start, not a request
-    return Components(settings, embedder, shops, clock, calendar, macros, DraftLog(engine, clock),
-                      KeyStore(engine, clock), audit)
+    keys = KeyStore(engine, clock)
+    return Components(settings, embedder, shops, clock, calendar, macros, DraftLog(engine, clock), keys,
+                      audit, ConsoleSessions(engine, keys, clock))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 
 from api import create_app
 from cli.main import app as cli
+from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
 from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder
@@ -107,9 +110,13 @@ def test_the_console_asks_for_a_key_then_signs_in(app_client: TestClient, keys: 
     assert signed.status_code == 204
     cookie = signed.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
-    assert 'id="signin-form"' not in app_client.get("/qa?lang=en").text
-    assert app_client.get("/v1/history").status_code == 200  # the cookie carries the key
-    assert_error(app_client.post("/v1/drafts", json=DRAFT), 403, "forbidden")  # a qa key may not draft
+    page = app_client.get("/qa?lang=en").text
+    assert 'id="signin-form"' not in page
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    assert token is not None
+    assert app_client.get("/v1/history").status_code == 200  # the cookie carries the session
+    console = {"Origin": "http://testserver", "X-CSRF-Token": token[1]}
+    assert_error(app_client.post("/v1/drafts", json=DRAFT, headers=console), 403, "forbidden")  # qa may not draft
     app_client.delete("/console/session")
     assert_error(app_client.get("/v1/history"), 401, "unauthorized")
 
@@ -141,8 +148,28 @@ def test_serve_refuses_a_public_interface_without_keys(monkeypatch: pytest.Monke
     monkeypatch.setenv("DRAFTDESK_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])  # DRAFTDESK_AUTH=off in tests
 
-    assert result.exit_code == 2
-    assert "refusing to listen on 0.0.0.0" in result.stderr
+    assert result.exit_code != 0
+    assert "refusing to serve on 0.0.0.0" in result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20"])
+def test_the_app_itself_refuses_a_public_interface_without_keys(fake_settings: Settings, host: str) -> None:
+    """`uvicorn api.app:create_app --factory` never passes through `draftdesk serve`."""
+    with pytest.raises(ConfigError, match=f"refusing to serve on {re.escape(host)}"):
+        create_app(configure(fake_settings, auth="off", host=host))
+    create_app(configure(fake_settings, auth="off", host="localhost"))
+    create_app(configure(fake_settings, auth="on", host=host))
+
+
+def test_without_keys_a_connection_on_a_network_interface_is_refused(
+    fake_settings: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    """A factory server bound to 0.0.0.0 with keys off still answers no one but loopback."""
+    app = create_app(configure(fake_settings, auth="off"), embedder=fake_embedder)
+    with TestClient(app, base_url="http://10.1.2.3:8000") as remote:
+        assert_error(remote.get("/v1/knowledge"), 403, "forbidden")
+    with TestClient(app, base_url="http://127.0.0.1:8000") as local:
+        assert local.get("/v1/knowledge").status_code == 200
 
 
 def test_serve_keeps_idle_connections_longer_than_proxies_and_clients_do(
@@ -193,3 +220,120 @@ def test_the_audit_log_records_changes_and_refusals(app_client: TestClient, keys
     ]
     assert admin not in {e["actor"] for e in events}  # reading the log is not logged as a refusal
     assert all(e["request_id"] for e in events) and events[-1]["role"] == "knowledge_owner"
+
+
+def test_the_first_admin_key_can_go_to_a_file_only_its_owner_reads(
+    secured: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli.keys import key_stores
+    from cli.main import first_admin_key
+
+    path = tmp_path / "secrets" / "admin.key"
+    first_admin_key(configure(secured, first_key_file=path))
+
+    key = path.read_text().strip()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert key_stores(secured)[0].verify(key) is not None
+    printed = capsys.readouterr().err
+    assert str(path) in printed and key not in printed  # container logs never hold it
+
+
+def _raw_post(client: TestClient, path: str, chunks: int, headers: dict[str, str] | None = None) -> tuple[int, int]:
+    """POST `chunks` MiB straight to the ASGI app: the status, and how many chunks the app read."""
+    read = 0
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        read += 1
+        return {"type": "http.request", "body": b"{" * 2**20, "more_body": read < chunks}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    raw = [(k.lower().encode(), v.encode()) for k, v in {"content-type": "application/json", **(headers or {})}.items()]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"", "headers": raw,
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {}}
+    client.portal.call(client.app, scope, receive, send)  # type: ignore[union-attr, arg-type]
+    return status, read
+
+
+def test_no_key_is_a_401_before_the_body_is_read(app_client: TestClient, keys: dict[str, str]) -> None:
+    bad = app_client.post("/v1/drafts", content=b"{bad", headers={"content-type": "application/json"})
+    assert_error(bad, 401, "unauthorized")  # not the 422 of a parsed body
+    assert _raw_post(app_client, "/v1/knowledge", chunks=11) == (401, 0)  # 11 MiB, not one byte read
+    assert _raw_post(app_client, "/v1/knowledge", 11, bearer("dd_nope_x")) == (401, 0)
+    with_key = app_client.post("/v1/drafts", content=b"{bad", headers={**bearer(keys["agent"]),
+                                                                       "content-type": "application/json"})
+    assert_error(with_key, 422, "invalid_request")
+
+
+def test_refusals_without_a_key_are_one_row_per_source_with_a_count(
+    fake_settings: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    settings = configure(fake_settings, auth="on", trust_proxy=True)
+    with TestClient(create_app(settings, embedder=fake_embedder)) as client:
+        admin = client.app.state.components.keys.create("admin")[1]  # type: ignore[attr-defined]
+        for _ in range(100):
+            client.get("/v1/history", headers={"X-Forwarded-For": "203.0.113.7"})
+        client.post("/v1/drafts", json=DRAFT, headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9",
+                                                       **bearer("dd_nope_x")})
+        events = client.get("/v1/audit", headers=bearer(admin)).json()["items"]
+
+    refused = [(e["source"], e["action"], e["status"], e["count"]) for e in events if e["actor"] == "-"]
+    assert refused == [("203.0.113.9", "POST /v1/drafts", 401, 1), ("203.0.113.7", "GET /v1/history", 401, 100)]
+
+
+def test_a_source_gets_a_new_row_when_its_window_closes(secured: Settings) -> None:
+    from api.audit import RefusalCounter
+    from cli.keys import key_stores
+
+    audit = key_stores(secured)[1]
+    now = [0.0]
+    counter = RefusalCounter(audit, window_s=60, clock=lambda: now[0])
+    for second in (0, 1, 59, 60, 61):
+        now[0] = second
+        counter.note("10.0.0.1", "GET /v1/history", 401, "")
+    counter.flush()
+
+    assert [e.count for e in audit.recent(shop="-")] == [2, 3]
+
+
+def test_old_audit_rows_are_dropped(secured: Settings) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from drafting.audit import AuditLog
+    from drafting.history import open_engine
+
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    audit = AuditLog(open_engine(secured.database), lambda: now[0], retention=timedelta(days=30))
+    audit.record("keys create a", shop="default")
+    now[0] += timedelta(days=31)
+    audit.record("keys create b", shop="default")
+
+    assert [e.action for e in audit.recent(shop="default")] == ["keys create b"]
+
+
+def test_refusals_without_a_key_are_shown_to_a_server_admin_only(app_client: TestClient) -> None:
+    store = app_client.app.state.components.keys  # type: ignore[attr-defined]
+    server_admin, shop_admin = store.create("admin")[1], store.create("admin", shop="hills")[1]
+    assert_error(app_client.get("/v1/history"), 401, "unauthorized")
+
+    seen_by_server = app_client.get("/v1/audit", headers=bearer(server_admin)).json()["items"]
+    seen_by_shop = app_client.get("/v1/audit", headers=bearer(shop_admin)).json()["items"]
+
+    assert "-" in {e["shop"] for e in seen_by_server}
+    assert {e["shop"] for e in seen_by_shop} <= {"hills"}
+
+
+def test_the_qa_page_needs_the_qa_role(app_client: TestClient, keys: dict[str, str]) -> None:
+    for role, status in (("agent", 403), ("knowledge_owner", 403), ("qa", 200), ("admin", 200)):
+        app_client.post("/console/session", json={"key": keys[role]})
+        page = app_client.get("/qa?lang=en")
+        assert page.status_code == status, role
+        assert ('id="signin-form"' in page.text) == (status == 403), role
+        if status == 403:
+            assert "needs the role qa" in page.text

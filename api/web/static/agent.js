@@ -1,7 +1,7 @@
 // The agent view: draft a reply, read its sources, edit, copy, accept or reject it; keyboard first.
 "use strict";
 (() => {
-  const { t, api, el, showError, isoWithOffset, openSource } = window.dd;
+  const { t, api, headers, el, showError, isoWithOffset, openSource } = window.dd;
   const $ = (id) => document.getElementById(id);
   const form = $("draft-form");
   const text = $("draft-text");
@@ -58,7 +58,7 @@
   // `draft` event, checked and cited, replaces them. Errors before the stream are the usual JSON error.
   async function streamDraft(body) {
     const response = await fetch("/v1/drafts/stream", {
-      method: "POST", headers: { "content-type": "application/json", accept: "text/event-stream" },
+      method: "POST", headers: headers("POST", { "content-type": "application/json", accept: "text/event-stream" }),
       body: JSON.stringify(body),
     });
     if (!response.ok) {

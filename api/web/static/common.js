@@ -13,9 +13,16 @@
     return text;
   }
 
+  // The session's CSRF token (the page carries it); the server refuses a signed-in write without it.
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+
+  function headers(method, extra = {}) {
+    return ["GET", "HEAD"].includes(method) ? extra : { ...extra, "x-csrf-token": csrfToken };
+  }
+
   // Every API error is {"error": {"code", "message"}}; throw it as an Error carrying status and code.
   async function api(method, path, body) {
-    const init = { method, headers: { accept: "application/json" } };
+    const init = { method, headers: headers(method, { accept: "application/json" }) };
     if (body instanceof FormData) {
       init.body = body;
     } else if (body !== undefined) {
@@ -94,5 +101,5 @@
     if (event.key === "Escape" && !panel.hidden) closeSource();
   });
 
-  window.dd = { t, api, el, showError, isoWithOffset, formatTime, openSource };
+  window.dd = { t, api, headers, el, showError, isoWithOffset, formatTime, openSource };
 })();
