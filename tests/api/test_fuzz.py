@@ -1,5 +1,7 @@
-"""Schemathesis fuzzing of every operation in the OpenAPI schema, against the real app (real model, real Chroma
-in a temp dir, the sample knowledge base): no 5xx, responses as declared, and every 4xx in the one error shape.
+"""Schemathesis fuzzing of every operation in the OpenAPI schema, against the real app with API keys on (real
+model, real Chroma in a temp dir, the sample knowledge base), as each role: no 5xx, responses as declared, and
+every 4xx in the one error shape. An admin key gets `max_examples` cases per operation; the other roles, whose
+calls mostly end in a 403, a few each.
 
 Each operation runs schemathesis's phases: the schema's examples, the coverage phase (every boundary and every
 kind of invalid value the schema allows, and unexpected methods) and `max_examples` random cases, positive and
@@ -48,24 +50,42 @@ OPENAPI = create_app(Settings(llm="template")).openapi()
 schema = schemathesis.openapi.from_dict(OPENAPI)
 
 
+ROLES = ("agent", "knowledge_owner", "qa", "admin")
+
+
 @pytest.fixture(scope="module")
-def fuzz_client(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Iterator[asgi.ASGIClient]:
-    """The real app on the sample knowledge base. Its lifespan runs once, under Starlette's client: schemathesis
-    ends the lifespans it starts after every test item, which would rebuild the app for each operation."""
+def fuzz_client(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder
+                ) -> Iterator[tuple[asgi.ASGIClient, dict[str, str]]]:
+    """The real app on the sample knowledge base, and a key of each role. Its lifespan runs once, under Starlette's
+    client: schemathesis ends the lifespans it starts after every test item, which would rebuild the app for each
+    operation."""
     settings_ = Settings(data_dir=tmp_path_factory.mktemp("fuzz-data"), model_cache_dir=MODEL_CACHE, llm="template",
-                         runs_dir=tmp_path_factory.mktemp("fuzz-runs"))
+                         runs_dir=tmp_path_factory.mktemp("fuzz-runs"), auth="on", rate_limit_per_minute=0)
     app = create_app(settings_, embedder=real_embedder)
     with TestClient(app):
         app.state.components.shops.get().knowledge.index_paths([SAMPLE_KB])
-        yield asgi.get_client(app)  # not entered: it starts no lifespan of its own
+        keys = {role: app.state.components.keys.create(role, label=f"fuzz {role}")[1] for role in ROLES}
+        yield asgi.get_client(app), keys  # not entered: it starts no lifespan of its own
 
 
 FUZZ = settings(max_examples=10, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
+FUZZ_OTHER_ROLES = settings(FUZZ, max_examples=2)
 
 
 @pytest.mark.model
 @schema.parametrize()
 @FUZZ
-def test_api(case: schemathesis.Case, fuzz_client: asgi.ASGIClient) -> None:
-    case.call_and_validate(session=fuzz_client, checks=CHECKS)
+def test_api_as_admin(case: schemathesis.Case, fuzz_client: tuple[asgi.ASGIClient, dict[str, str]]) -> None:
+    client, keys = fuzz_client
+    case.call_and_validate(session=client, headers={"Authorization": f"Bearer {keys['admin']}"}, checks=CHECKS)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("role", ROLES[:-1])
+@schema.parametrize()
+@FUZZ_OTHER_ROLES
+def test_api_by_role(case: schemathesis.Case, role: str,
+                     fuzz_client: tuple[asgi.ASGIClient, dict[str, str]]) -> None:
+    client, keys = fuzz_client
+    case.call_and_validate(session=client, headers={"Authorization": f"Bearer {keys[role]}"}, checks=CHECKS)
