@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from drafting.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
 from drafting.history import LoggedDraft
+from drafting.kblint import Finding
 from drafting.order import quotable
 from knowledge.announcements import Announcement
 from knowledge.labels import NO_LABELS, Labels, LabelSource
@@ -41,6 +42,9 @@ class IndexSummary(BaseModel):
     sources: list[str]
     dry_run: bool = Field(default=False, description="True: nothing was written; the counts and keys are a preview.")
     keys: IndexKeys = Field(default_factory=IndexKeys, description="The keys behind each count but `unchanged`.")
+    compliance: dict[str, list[Finding]] = Field(
+        default_factory=dict, description="By rule id: the entries whose answer breaks that compliance rule on a "
+        "platform they apply to. A draft drops the sentence that breaks it, or holds; fix the answer instead.")
 
 
 class EntryLabels(BaseModel):

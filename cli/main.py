@@ -15,12 +15,14 @@ from cli.common import components, fail, guard, shop
 from cli.keys import app as keys_app
 from cli.keys import key_stores
 from cli.suggest import suggest_examples
+from drafting.kblint import lint
 from drafting.models import DraftRequest
 from drafting.settings import Settings
 from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.labels import NO_LABELS
+from knowledge.loaders import load_path
 from knowledge.models import KINDS, LOCALES, PLATFORMS, Scope, parse_instant
 from knowledge.store import EntryFilter
 
@@ -134,11 +136,15 @@ def index(
         fail("--out goes with --suggest-examples", 2)
     kb = shop(ctx).knowledge
     report = guard(lambda: kb.index_paths(paths, prune=prune, dry_run=dry_run))
-    summary = report.as_dict()
+    findings = lint(shop(ctx).drafts.policy, [entry for path in paths for entry in load_path(path)])
+    summary = {**report.as_dict(), "compliance": {rule: [f.model_dump() for f in found]
+                                                  for rule, found in findings.items()}}
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
         typer.echo(" ".join(f"{k}={summary[k]}" for k in ("added", "updated", "unchanged", "deleted", "embedded")))
+        for rule, found in findings.items():  # to stderr: the summary line stays one line for scripts
+            typer.echo(f"{rule}: " + ", ".join(sorted({f.key for f in found})), err=True)
 
 
 @app.command()

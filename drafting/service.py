@@ -115,6 +115,11 @@ class DraftService:
         self._playbooks = playbooks or PlaybookMatcher(load_playbooks(), self._authority)
 
     @property
+    def policy(self) -> PolicyChecker:
+        """The compliance rules every draft passes (the knowledge import lints answers with them too)."""
+        return self._policy
+
+    @property
     def provider(self) -> str:
         return self._chat.name if self._chat else TEMPLATE_PROVIDER
 

@@ -12,11 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.auth import AGENT, KNOWLEDGE, QA, allow
-from api.deps import KnowledgeDep
+from api.deps import DraftsDep, KnowledgeDep
 from api.errors import ApiError
 from api.schemas import Deleted, EntryList, EntryOut, EntryVariants, IndexRequest, IndexSummary
+from drafting.kblint import lint
 from knowledge.indexing import IndexReport
 from knowledge.learned import MAX_LEARNED_CHARS
+from knowledge.loaders import load_bytes, parse_entries
 from knowledge.models import Entry, Kind, Locale, Platform
 from knowledge.service import KnowledgeBase
 from knowledge.store import EntryFilter
@@ -44,14 +46,15 @@ _UPLOAD_BODY: dict[str, Any] = {
 @router.post("/v1/knowledge", dependencies=[allow(*KNOWLEDGE)], response_model=IndexSummary, openapi_extra=_UPLOAD_BODY,
              summary="Index JSON entries or an uploaded knowledge file")
 async def index_knowledge(
-    request: Request, kb: KnowledgeDep,
+    request: Request, kb: KnowledgeDep, drafts: DraftsDep,
     dry_run: Annotated[bool, Query(description="Report what would be added, changed and removed; write nothing.")]
     = False,
 ) -> IndexSummary:
-    """Unchanged entries are not re-embedded. A file with any invalid line is rejected whole (400)."""
+    """Unchanged entries are not re-embedded. A file with any invalid line is rejected whole (400). `compliance`
+    lists the entries whose answer breaks a platform's rules."""
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
-        report = await _index_upload(request, kb, dry_run=dry_run)
+        report, entries = await _index_upload(request, kb, dry_run=dry_run)
     elif content_type.startswith("application/json"):
         try:
             body = IndexRequest.model_validate_json(await request.body())
@@ -59,12 +62,14 @@ async def index_knowledge(
             raise RequestValidationError(exc.errors()) from exc
         report = await run_in_threadpool(
             kb.index_rows, body.entries, source=body.source, prune=body.prune, dry_run=dry_run)
+        entries = await run_in_threadpool(parse_entries, body.entries, body.source)
     else:
         raise ApiError(415, "unsupported_media_type", "send application/json entries or a multipart/form-data file")
-    return IndexSummary(**report.as_dict())  # type: ignore[arg-type]
+    findings = await run_in_threadpool(lint, drafts.policy, entries)
+    return IndexSummary(**report.as_dict(), compliance=findings)  # type: ignore[arg-type]
 
 
-async def _index_upload(request: Request, kb: KnowledgeBase, *, dry_run: bool) -> IndexReport:
+async def _index_upload(request: Request, kb: KnowledgeBase, *, dry_run: bool) -> tuple[IndexReport, list[Entry]]:
     form = await request.form(max_files=1)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -73,8 +78,9 @@ async def _index_upload(request: Request, kb: KnowledgeBase, *, dry_run: bool) -
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApiError(413, "payload_too_large", f"files are limited to {MAX_UPLOAD_BYTES // 1024 // 1024} MiB")
     prune = str(form.get("prune", "false")).strip().lower() in {"1", "true", "yes", "on"}
-    return await run_in_threadpool(
-        kb.index_upload, data, upload.filename or "upload.jsonl", prune=prune, dry_run=dry_run)
+    name = upload.filename or "upload.jsonl"
+    report = await run_in_threadpool(kb.index_upload, data, name, prune=prune, dry_run=dry_run)
+    return report, await run_in_threadpool(load_bytes, data, name, f"upload:{name}")
 
 
 @router.get(

@@ -57,6 +57,7 @@ def test_index_json_entries_reports_counts(client: TestClient) -> None:
         "added": 5, "updated": 0, "unchanged": 0, "deleted": 0, "embedded": 10, "sources": ["api"],
         "dry_run": False,
         "keys": {"added": [f"{r['id']}@{r['locale']}" for r in ROWS], "updated": [], "deleted": []},
+        "compliance": {},
     }
     assert total(client) == 5
 

@@ -62,6 +62,19 @@ def test_index_twice_then_prune(run: Run, kb_file: Path) -> None:
     assert listed(run) == ["ret-001@zh", "ship-001@en", "ship-001@zh"]
 
 
+def test_index_json_lists_entries_that_break_a_platforms_rules(run: Run, tmp_path: Path) -> None:
+    bad = {"id": "contact-001", "locale": "en", "question": "How can I reach you?",
+           "answer": "Orders ship within 48 hours. Or just call us at (555) 123-4567."}
+    kb = write_jsonl(tmp_path / "contact.jsonl", [bad])
+
+    listed = summary(run("index", str(kb), "--json", "--dry-run"))["compliance"]
+
+    assert set(listed) == {"phone_number", "off_platform_contact"}
+    assert {f["platform"] for f in listed["phone_number"]} == {"taobao", "pdd", "jd", "amazon"}
+    assert listed["phone_number"][0] == {"key": "contact-001@en", "platform": "taobao", "span": "(555) 123-4567"}
+    assert "phone_number: contact-001@en" in ok(run("index", str(kb), "--dry-run")).stderr
+
+
 @pytest.mark.model
 def test_draft_cites_ship_001(run: Run, kb_file: Path) -> None:
     ok(run("index", str(kb_file)))
