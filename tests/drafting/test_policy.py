@@ -25,7 +25,7 @@ from knowledge.retrieval import Retriever
 from knowledge.store import ChromaStore
 from prompts import render
 from tests.conftest import SAMPLE_KB
-from tests.drafting.conftest import AFTER_SALE, ANSWERS, MakeService
+from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService
 from tests.fakes import HashingEmbedder, ScriptedChatModel
 
 PLATFORMS = ("taobao", "pdd", "jd", "amazon")
@@ -413,6 +413,23 @@ def test_the_service_uses_the_checker_it_is_given(retriever: Retriever, tmp_path
     assert draft.compliance == Compliance(passed=True, violations=[])
     assert (draft.answer_mode, draft.needs_human, draft.citations) == ("holding", True, [])
     assert draft.reasons[-1].code == "compliance_hold" and "no_wechat" in draft.reasons[-1].message
+
+
+def test_a_template_draft_whose_announcement_breaks_a_rule_holds_instead(
+    fake_embedder: HashingEmbedder, store: ChromaStore, indexer: Indexer
+) -> None:
+    """The violation is in a live announcement, not the answer: nothing to prune, so a colleague takes over."""
+    rows = [dict(r, answer=r["answer"] + "详情见 evil[.]cn") if r["id"] == "ann-618" and r["locale"] == "zh" else r
+            for r in ROWS]
+    indexer.index([Entry.model_validate(r) for r in rows])
+    retriever = Retriever(fake_embedder, store, thresholds={"zh": 0.3, "en": 0.3}, top_k=4)
+
+    draft = DraftService(retriever, clock=lambda: IN_SALE).draft(ask("我的快递怎么还没到？618期间会延迟吗"))
+
+    assert "evil" not in draft.draft
+    assert draft.compliance == Compliance(passed=True, violations=[])
+    assert (draft.answer_mode, draft.needs_human) == ("holding", True)
+    assert draft.reasons[-1].code == "compliance_hold" and "external_link" in draft.reasons[-1].message
 
 
 # --- the bundled sample knowledge base is compliant as drafted -------------------------------------------------
