@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -24,7 +24,8 @@ def key_stores(settings: Settings) -> tuple[KeyStore, AuditLog]:
     def open_both() -> tuple[KeyStore, AuditLog]:
         engine = open_engine(settings.database)
         clock = lambda: datetime.now(UTC)  # noqa: E731
-        return KeyStore(engine, clock), AuditLog(engine, clock)
+        retention = timedelta(days=settings.audit_retention_days) if settings.audit_retention_days else None
+        return KeyStore(engine, clock), AuditLog(engine, clock, retention)
 
     return guard(open_both)  # type: ignore[no-any-return]
 

@@ -317,6 +317,27 @@ def test_old_audit_rows_are_dropped(secured: Settings) -> None:
     assert [e.action for e in audit.recent(shop="default")] == ["keys create b"]
 
 
+def test_an_audit_log_from_before_counts_gains_its_columns(tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from drafting.audit import AuditLog
+    from drafting.history import open_engine
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at DATETIME, actor VARCHAR(64), role VARCHAR(32), "
+                    "shop VARCHAR(64), action VARCHAR(200), status INTEGER, request_id VARCHAR(64))")
+        old.execute("INSERT INTO audit_log VALUES (1, '2026-01-01 00:00:00', 'cli', 'admin', 'default', "
+                    "'keys create a', 0, '')")
+    audit = AuditLog(open_engine(f"sqlite:///{path}"), lambda: datetime(2026, 1, 2, tzinfo=UTC))
+    audit.add_count(audit.record("GET /v1/history", status=401, source="10.0.0.1"), 4)
+
+    events = audit.recent(shop="default", unattributed=True)
+    assert [(e.action, e.source, e.count) for e in events] == [("GET /v1/history", "10.0.0.1", 5),
+                                                               ("keys create a", "", 1)]
+
+
 def test_refusals_without_a_key_are_shown_to_a_server_admin_only(app_client: TestClient) -> None:
     store = app_client.app.state.components.keys  # type: ignore[attr-defined]
     server_admin, shop_admin = store.create("admin")[1], store.create("admin", shop="hills")[1]
