@@ -30,7 +30,11 @@ def secured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 
 
 def test_sign_in_with_a_key_then_draft(page: Page, secured_server: tuple[str, str]) -> None:
+    """The draft is a cookie write: it carries the page's CSRF token, and the CSP lets every page part load."""
     url, agent_key = secured_server
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
+            else None)
     page.goto(f"{url}/?lang=en")
     expect(page.locator("#signin-form")).to_be_visible()
 
@@ -44,3 +48,4 @@ def test_sign_in_with_a_key_then_draft(page: Page, secured_server: tuple[str, st
     page.locator("#message").fill("我的快递怎么还没到")
     page.locator("#message").press("Control+Enter")
     expect(page.locator("#citations")).to_contain_text("ship-001")
+    assert blocked == []
