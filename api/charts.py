@@ -28,8 +28,10 @@ def bar_chart(
     figure = Figure(figsize=(max(6.0, 0.45 * len(labels) + 2), 3.6), dpi=100, layout="tight")
     FigureCanvasSVG(figure)
     axes = figure.add_subplot()
-    axes.set_title(title)
-    axes.set_ylabel(y_label)
+    # labels are owner text (entry ids): `$...$` in one is text, not mathtext to parse (a bad one was a 500); set
+    # on each text, since rcParams are shared by every thread drawing a chart
+    axes.set_title(title, parse_math=False)
+    axes.set_ylabel(y_label, parse_math=False)
     if not labels:
         axes.text(0.5, 0.5, "no data", ha="center", va="center", transform=axes.transAxes)
     positions = list(range(len(labels)))
@@ -42,7 +44,7 @@ def bar_chart(
         if stacked:
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     axes.set_xticks(positions, list(labels), rotation=45 if len(labels) > 8 else 0, ha="right" if len(labels) > 8
-                    else "center")
+                    else "center", parse_math=False)
     if len(series) > 1:
         axes.legend(fontsize="small")
     buffer = io.StringIO()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from drafting.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
@@ -13,6 +14,7 @@ from drafting.kblint import Finding
 from drafting.order import quotable
 from knowledge.announcements import Announcement
 from knowledge.labels import NO_LABELS, Labels, LabelSource
+from knowledge.limits import ID_ALPHABET, MAX_ANSWER_CHARS, MAX_ID_CHARS, MAX_QUESTION_CHARS
 from knowledge.models import Entry, Locale, Platform, Scope, aware
 
 MAX_ROWS = 5000
@@ -84,19 +86,32 @@ class Deleted(BaseModel):
 AwareDatetime = Annotated[datetime, AfterValidator(aware), AfterValidator(quotable)]
 
 
+def _no_controls(value: str) -> str:
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ValueError("an id holds no control characters")
+    return value
+
+
+# An id in a path: new ids keep to the alphabet; one stored under older rules must still be readable and deletable,
+# so only what no id may hold is refused here.
+EntryIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS, description=f"Entry ids use {ID_ALPHABET}."),
+                        AfterValidator(_no_controls)]
+
+
 class AnnouncementRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1)
-    body: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    body: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
     locale: Locale
     valid_until: AwareDatetime = Field(description="ISO-8601 with a timezone, e.g. 2026-11-12T00:00:00+08:00.")
     valid_from: AwareDatetime | None = Field(default=None, description="ISO-8601 with a timezone; default now.")
     platform: Platform = "any"
     scope: Scope = Field(default_factory=Scope, description="Which orders it concerns; an empty list: all.")
     priority: int = Field(default=0, ge=0, le=100, description="Higher leads among notices that apply.")
-    id: str | None = Field(default=None, description="Publish under this id (replaces that announcement); "
-                                                     "default `ann-<date>-<8 hex digits>`.")
+    id: str | None = Field(default=None, max_length=MAX_ID_CHARS, description=(
+        f"Publish under this id (replaces that announcement); default `ann-<date>-<8 hex digits>`. Ids use "
+        f"{ID_ALPHABET}."))
 
 
 class AnnouncementList(BaseModel):

@@ -29,14 +29,17 @@ _CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, "image/svg+xml": {}},
           "description": "JSON, CSV with `?format=csv`, or a chart with `?format=svg`."}}
 MAX_HOURS = 168  # a week, hour by hour
+# A spreadsheet runs a cell starting with one of these as a formula (`=HYPERLINK(...)` in a buyer's message)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv(name: str, rows: Sequence[dict[str, Any]]) -> Response:
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        # RFC 4180 line ends: with `\n` alone, a `\r` in a cell went unquoted and started a row a spreadsheet reads
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}.csv"'})
 
@@ -117,6 +120,12 @@ def staffing(
                                   shift_of[h.hour].agents} for h in plan.hours])
     return StaffingReport(capacity_per_hour=capacity_per_hour, target_reply_s=target_reply_s,
                           service_level=service_level, shift_hours=shift_hours, hours=plan.hours, shifts=plan.shifts)
+
+
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, quoted with a leading `'` (OWASP's advice); numbers as
+    they are."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
 
 
 def _counts(text: str) -> list[float]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Response
 
 from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import AnnouncementsDep, ClockDep
-from api.schemas import AnnouncementList, AnnouncementRequest, AnnouncementVariants
+from api.schemas import AnnouncementList, AnnouncementRequest, AnnouncementVariants, EntryIdPath
 from knowledge.announcements import Announcement, StateFilter
 from knowledge.models import Locale, Platform
 
@@ -26,7 +28,7 @@ def publish_announcement(
         valid_until=body.valid_until, platform=body.platform, scope=body.scope, priority=body.priority,
         entry_id=body.id, at=now,
     )
-    response.headers["Location"] = f"/v1/announcements/{entry.id}"
+    response.headers["Location"] = f"/v1/announcements/{quote(entry.id, safe='')}"  # headers are Latin-1: 公告 is not
     return Announcement.of(entry, now)
 
 
@@ -47,7 +49,7 @@ def list_announcements(
     "/v1/announcements/{entry_id}", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
     response_model=AnnouncementVariants,
             summary="Read an announcement in each locale")
-def get_announcement(entry_id: str, notices: AnnouncementsDep, clock: ClockDep) -> AnnouncementVariants:
+def get_announcement(entry_id: EntryIdPath, notices: AnnouncementsDep, clock: ClockDep) -> AnnouncementVariants:
     now = clock()
     return AnnouncementVariants(id=entry_id, items=[Announcement.of(e, now) for e in notices.get(entry_id)])
 
@@ -56,6 +58,6 @@ def get_announcement(entry_id: str, notices: AnnouncementsDep, clock: ClockDep) 
     "/v1/announcements/{entry_id}/expire", dependencies=[allow(*KNOWLEDGE)],
     response_model=AnnouncementVariants,
              summary="End an announcement now (it is kept, as expired)")
-def expire_announcement(entry_id: str, notices: AnnouncementsDep, clock: ClockDep) -> AnnouncementVariants:
+def expire_announcement(entry_id: EntryIdPath, notices: AnnouncementsDep, clock: ClockDep) -> AnnouncementVariants:
     now = clock()
     return AnnouncementVariants(id=entry_id, items=[Announcement.of(e, now) for e in notices.expire(entry_id, now)])

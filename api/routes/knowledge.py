@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import DraftsDep, KnowledgeDep
 from api.errors import ApiError
-from api.schemas import Deleted, EntryList, EntryOut, EntryVariants, IndexRequest, IndexSummary
+from api.schemas import Deleted, EntryIdPath, EntryList, EntryOut, EntryVariants, IndexRequest, IndexSummary
 from drafting.kblint import lint
 from knowledge.indexing import IndexReport
 from knowledge.learned import MAX_LEARNED_CHARS
@@ -104,7 +104,7 @@ def list_knowledge(
 @router.get(
     "/v1/knowledge/{entry_id}", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
     response_model=EntryVariants, summary="Read one entry in each locale")
-def get_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> EntryVariants:
+def get_knowledge(entry_id: EntryIdPath, kb: KnowledgeDep, locale: Locale | None = None) -> EntryVariants:
     return EntryVariants(id=entry_id, entries=_labelled(kb, kb.get(entry_id, locale)))
 
 
@@ -112,7 +112,7 @@ def get_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None)
     "/v1/knowledge/{entry_id}/learned", dependencies=[allow(*KNOWLEDGE)],
     response_model=EntryOut, summary="Remove an example the entry learned from agents")
 def delete_learned(
-    entry_id: str, kb: KnowledgeDep, locale: Locale,
+    entry_id: EntryIdPath, kb: KnowledgeDep, locale: Locale,
     text: Annotated[str, Query(min_length=1, max_length=4 * MAX_LEARNED_CHARS,
                                description="The learned example, as listed (case and spacing aside).")],
 ) -> EntryOut:
@@ -124,7 +124,7 @@ def delete_learned(
 @router.delete(
     "/v1/knowledge/{entry_id}", dependencies=[allow(*KNOWLEDGE)],
     response_model=Deleted, summary="Delete an entry (every locale)")
-def delete_knowledge(entry_id: str, kb: KnowledgeDep, locale: Locale | None = None) -> Deleted:
+def delete_knowledge(entry_id: EntryIdPath, kb: KnowledgeDep, locale: Locale | None = None) -> Deleted:
     return Deleted(id=entry_id, deleted=kb.delete(entry_id, locale))
 
 
