@@ -22,6 +22,7 @@ from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.labels import NO_LABELS
+from knowledge.limits import NestingError, load_json
 from knowledge.loaders import load_path
 from knowledge.models import KINDS, LOCALES, PLATFORMS, Scope, parse_instant
 from knowledge.store import EntryFilter
@@ -177,9 +178,11 @@ def draft(
 
 def _parse_order(text: str) -> dict[str, Any]:
     try:
-        facts = json.loads(text)
+        facts = load_json(text)
     except json.JSONDecodeError as exc:
         fail(f"--order is not valid JSON: {exc.msg}", 2)
+    except NestingError as exc:
+        fail(f"--order {exc}", 2)
     if not isinstance(facts, dict):
         fail("--order must be a JSON object", 2)
     return facts
