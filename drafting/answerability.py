@@ -76,6 +76,7 @@ class Judged:
     why: str  # a phrase for the reason: "intents cancel, not logistics"
     typed: bool = False  # shares a question type with the message
     covers: bool = False  # has every question type the message asks
+    by_type: bool = False  # a conflict of question types: no score overrules it
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ class Answerability:
                                    j.hit.score < near or not j.covers, j.hit.score < near or not j.typed,
                                    -j.hit.score))
         doubtless = threshold + self._rules.doubtless.get(locale, 1.0)
-        if top.fit == "conflict" and top.hit.score >= doubtless:
+        # A high score outweighs a doubtful intent, never a sub-question the entry does not answer:
+        # "抬头能开朋友公司的吗" is worded like "要开公司抬头的发票" and asks something else.
+        if top.fit == "conflict" and not top.by_type and top.hit.score >= doubtless:
             return Choice(top.hit, "doubtless", f"{top.hit.entry.id} scores {top.hit.score:.3f} although {top.why}",
                           doubtless)
         for n, one in enumerate(judged):
@@ -149,7 +152,7 @@ class Answerability:
         typed = bool(fit.shared)
         if fit.conflict:
             shown = ", ".join(labels.question_types) or "no question type"
-            return Judged(hit, "conflict", f"it answers {shown}, not {', '.join(types)}")
+            return Judged(hit, "conflict", f"it answers {shown}, not {', '.join(types)}", by_type=True)
         if fit.covers or (intent is not None and intent.intent in labels.intents):
             return Judged(hit, "agree", "", typed, fit.covers)
         if intent is None or intent.intent == OTHER or not labels.intents:

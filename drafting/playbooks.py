@@ -4,6 +4,7 @@ authority: bargaining, bulk orders, complaints, a forgotten coupon, a cheap dama
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,6 +42,7 @@ class Playbook(BaseModel):
     intents: list[Intent] = Field(default_factory=list)
     min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     cues: dict[Locale, list[Regex]] = Field(default_factory=dict)
+    unless_types: frozenset[str] = frozenset()  # question types that ask for facts instead
     platforms: list[Literal["taobao", "pdd", "jd", "amazon"]] = Field(default_factory=list)
     mode: PlaybookMode = "playbook"
     when: When | None = None
@@ -103,11 +105,11 @@ class PlaybookMatcher:
                       for p in rules.playbooks for locale, cues in p.cues.items() if cues}
 
     def match(self, message: str, *, intent: str | None, platform: str, locale: str, order: Order, role: Role,
-              at: datetime, confidence: float = 1.0) -> PlaybookCase | None:
+              at: datetime, confidence: float = 1.0, types: Sequence[str] = ()) -> PlaybookCase | None:
         """The first playbook this message starts whose order conditions hold (or whose needed facts are missing)."""
         for playbook in self._rules.playbooks:
             if not self._starts(playbook, message, intent if confidence >= playbook.min_confidence else None,
-                                platform, locale):
+                                platform, locale) or not playbook.unless_types.isdisjoint(types):
                 continue
             if order.given:
                 if playbook.when is not None and not playbook.when.holds(order, at):

@@ -23,6 +23,13 @@ class TypeSpec(BaseModel):
 
     strict: bool = False  # a message of this type needs an entry of this type, not one without any
     answers: bool = False  # an entry whose answer speaks of it answers it too (e.g. "no overseas delivery")
+    narrow: bool = False  # an entry asked this answers only messages that ask it ("which items can't be returned")
+
+    @model_validator(mode="after")
+    def _narrow_from_questions(self) -> TypeSpec:
+        if self.narrow and self.answers:
+            raise ValueError("a narrow type is given by an entry's questions, not by what its answer mentions")
+        return self
     zh: list[Regex] = Field(min_length=1)
     en: list[Regex] = Field(min_length=1)
 
@@ -62,6 +69,7 @@ class QuestionTypes:
         self._min_examples = rules.min_examples
         self._strict = frozenset(name for name, spec in rules.types.items() if spec.strict)
         self._in_answers = frozenset(name for name, spec in rules.types.items() if spec.answers)
+        self._narrow = frozenset(name for name, spec in rules.types.items() if spec.narrow)
         self._cues = {
             locale: [(name, re.compile("|".join(f"(?:{p})" for p in getattr(spec, locale)), re.I))
                      for name, spec in rules.types.items()]
@@ -85,6 +93,8 @@ class QuestionTypes:
         return tuple(name for name, _ in self._cues.get(entry.locale, ()) if name in asked)
 
     def fit(self, message: Sequence[str], entry: Sequence[str]) -> Fit:
+        if any(t in self._narrow and t not in message for t in entry):
+            return Fit(conflict=True, shared=tuple(t for t in message if t in entry))
         if not message:
             return Fit(conflict=False)
         shared = tuple(t for t in message if t in entry)

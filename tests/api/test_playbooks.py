@@ -96,6 +96,22 @@ def test_a_return_on_a_delivered_order_is_judged_by_its_window(
     assert expected in body["draft"]
 
 
+def test_cancelling_a_delivered_order_is_a_return_judged_by_its_window(sample_app_client: TestClient) -> None:
+    order = {"id": "TB6", "status": "delivered", "amount": "89", "delivered_at": "2026-11-20T10:00:00+08:00"}
+    body = draft(sample_app_client, "东西已经签收了 但这单我不要了 给我取消吧", order=order)
+
+    assert body["playbook"] == "return_window"
+    assert "截止了" in body["draft"]
+
+
+def test_asking_the_free_shipping_rule_is_not_bargaining(sample_app_client: TestClient) -> None:
+    asked = draft(sample_app_client, "满多少包邮")
+    bargained = draft(sample_app_client, "包邮再少5块行不行")
+
+    assert asked["playbook"] is None and asked["answer_mode"] == "holding"
+    assert bargained["playbook"] == "bargaining"
+
+
 def test_a_wrong_item_ordered_and_shipped_is_intercepted_or_refused(sample_app_client: TestClient) -> None:
     order = {"id": "TB3", "status": "in_transit", "carrier": "圆通", "tracking_number": "YT123"}
     body = draft(sample_app_client, "我拍错颜色了，能退吗", order=order)
@@ -122,6 +138,9 @@ def test_out_of_scope_messages_get_a_short_holding_reply_with_the_right_reason(
 @pytest.mark.parametrize(("message", "platform"), [
     ("这个还有货吗", "taobao"), ("推荐一款适合我妈的被子", "taobao"),
     ("If I order to Canada, will I have to pay import duties?", "amazon"),
+    ("满多少包邮", "taobao"), ("你们店的券在哪领啊", "taobao"), ("发票抬头能开我朋友公司的吗", "taobao"),
+    ("客服晚上几点下班", "pdd"), ("退货寄回你们有指定快递吗", "taobao"), ("can you engrave a name on the mug", "jd"),
+    ("Is cash on delivery available?", "jd"),
 ])
 def test_questions_the_knowledge_base_does_not_answer_hold_instead_of_pasting_a_near_miss(
     sample_app_client: TestClient, message: str, platform: str,

@@ -73,6 +73,25 @@ def test_a_strict_type_must_be_answered_even_when_another_is_shared(judge: Answe
     assert judge.choose([carrier], sure("logistics"), types, "zh", THRESHOLD).hit is None
 
 
+def test_an_entry_asked_a_narrow_type_answers_only_messages_that_ask_it(judge: Answerability) -> None:
+    missing = hit("ship-005", 0.95, ("logistics",), ("logistics.tracking", "logistics.delivered_missing"))
+
+    lost = judge.choose([missing], sure("logistics"), ("logistics.tracking",), "zh", THRESHOLD)
+    signed = judge.choose([missing], sure("logistics"), ("logistics.delivered_missing",), "zh", THRESHOLD)
+
+    assert lost.hit is None
+    assert signed.hit is not None and signed.hit.entry.id == "ship-005"
+
+
+def test_narrow_types_come_from_questions_never_from_answers(tmp_path: Path) -> None:
+    rules = tmp_path / "question_types.yaml"
+    rules.write_text("version: 1\ntypes:\n  a.b: {narrow: true, answers: true, zh: ['x'], en: ['x']}\n",
+                     encoding="utf-8")
+
+    with pytest.raises(RuleFileError, match="narrow"):
+        load_question_types(rules)
+
+
 def test_an_entry_with_every_asked_type_agrees_whatever_the_intent(judge: Answerability) -> None:
     timing = hit("ret-004", 0.912, ("return_refund",), ("refund.timing",))
     choice = judge.choose([timing], sure("logistics"), ("refund.timing",), "zh", THRESHOLD)
