@@ -24,7 +24,7 @@ from tests.fakes import HashingEmbedder
 STRINGS: dict[str, dict[str, str]] = json.loads((WEB_DIR / "i18n.json").read_text(encoding="utf-8"))
 Shoot = Callable[[Page, str], None]
 PROMO = {"id": "promo-901", "locale": "zh", "tags": ["coupon"], "question": "双十一满减券和店铺券可以叠加吗？",
-         "answer": "亲，双十一期间满300减50的跨店满减可以和店铺券叠加使用，结算页会自动选择最优组合。"}
+         "answer": "亲，双十一期间满300减50的跨店满减可以和店铺券叠加使用，结算页会自动计算优惠金额。"}
 
 
 def write_run(runs: Path, name: str, metrics: dict[str, float], finished: str) -> None:
