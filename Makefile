@@ -79,9 +79,9 @@ eval: install
 	  $$run --split holdout --out runs/$$d-holdout-draftdesk; \
 	  $$run --split dev --without-examples --out runs/$$d-dev-draftdesk-noexamples; \
 	done; \
-	for l in zh en; do \
-	  $(BIN)/draftdesk eval run eval/datasets/stress_$$l.jsonl --kb knowledge/sample_kb --out runs/stress_$$l-draftdesk; \
-	done; exit $$breached
+	for s in stress stress2; do for l in zh en; do \
+	  $(BIN)/draftdesk eval run eval/datasets/$${s}_$$l.jsonl --kb knowledge/sample_kb --out runs/$${s}_$$l-draftdesk; \
+	done; done; exit $$breached
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
