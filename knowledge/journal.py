@@ -66,7 +66,7 @@ class Change(BaseModel):
 
 
 class JournalError(KnowledgeError):
-    code = "journal_unavailable"
+    code = "versions_unavailable"  # the journal lives with the versions: the same 503
 
 
 class Pending:
@@ -106,16 +106,22 @@ class Journal:
     def begin(self, change: Change) -> Pending:
         """Written to a locked temporary file, synced, renamed into place, and the directory synced: once this
         returns, the change survives a crash or power loss, and no other process takes it for abandoned."""
+        fd, tmp = -1, ""
+        path = self._dir / f"{uuid.uuid4().hex}.json"
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".tmp-")
             fcntl.flock(fd, fcntl.LOCK_EX)  # the lock is the inode's: it holds across the rename
-            os.write(fd, change.model_dump_json().encode())
+            with open(fd, "wb", closefd=False) as handle:
+                handle.write(change.model_dump_json().encode())
             os.fsync(fd)
-            path = self._dir / f"{uuid.uuid4().hex}.json"
             os.replace(tmp, path)
             _sync_dir(self._dir)
         except OSError as exc:
+            if fd >= 0:  # the change fails here, before any write: nothing of it may be finished later
+                for written in (Path(tmp), path):
+                    written.unlink(missing_ok=True)
+                os.close(fd)
             raise JournalError(f"cannot write to the change journal {self._dir}: {exc}") from exc
         return Pending(path, fd, change)
 
