@@ -1,4 +1,4 @@
-"""The stress datasets (eval/datasets/stress_{zh,en}.jsonl and stress2_{zh,en}.jsonl): dev-only calibration cases
+"""The stress datasets (eval/datasets/stress_{zh,en}.jsonl, stress2_* and stress3_*): dev-only calibration cases
 that phrase the realistic scenarios differently (slang, typos, 拼音, stories, two questions, mixed languages) and add
 near-misses the sample KB does not answer. The labels must point at things that exist, agree with the answer mode,
 and no message may repeat one of the realistic sets or another stress set. No model is loaded."""
@@ -22,7 +22,7 @@ from tests.eval.labels import (
 )
 
 LOCALES = ("zh", "en")
-SETS = ("stress", "stress2")
+SETS = ("stress", "stress2", "stress3")
 DATASETS = {f"{name}_{locale}": ROOT / "eval" / "datasets" / f"{name}_{locale}.jsonl"
             for name in SETS for locale in LOCALES}
 REALISTIC = {locale: ROOT / "eval" / "datasets" / f"realistic_{locale}.jsonl" for locale in LOCALES}
