@@ -112,12 +112,18 @@ class KnowledgeVersions:
         return [version]
 
     def _settle(self, pending: Pending, reason: str, *, recovered: bool) -> Version | None:
-        """Record the store as a version, report it if it is this change's, and cross the change off."""
+        """Record the store as a version, report it if it is this change's, and cross the change off. After a
+        crash, every version of this change is reported: the one recorded before the crash may be followed by
+        another (the restarted indexer labels differently), and the audit side skips those it has."""
         change = pending.change
         version = self.snapshot(reason, change.at)
         mine = version.number > change.base
-        if mine:
-            self._audit.changed(version.reason, version.number, change.origin(), recovered=recovered)
+        if recovered:
+            for made in sorted(self._read_index(), key=lambda v: v.number):
+                if made.number > change.base and made.reason.startswith(change.reason):
+                    self._audit.changed(made.reason, made.number, change.origin(), recovered=True)
+        elif mine:
+            self._audit.changed(version.reason, version.number, change.origin(), recovered=False)
         pending.done()
         return version if mine else None
 

@@ -41,16 +41,19 @@ class Dying(HashingEmbedder):
 
 
 class Heard:
-    """The audit side: what it was told, and optionally a death after writing the row."""
+    """The audit side: what it was told (a row per version, as `drafting.version_audit` writes them: not again
+    after a crash), and optionally a death before or after writing the row."""
 
-    def __init__(self, die: bool = False) -> None:
+    def __init__(self, die: str = "") -> None:
         self.rows: list[tuple[str, int, Origin, bool]] = []
         self._die = die
 
     def changed(self, reason: str, number: int, origin: Origin, *, recovered: bool) -> None:
-        self.rows.append((reason, number, origin, recovered))
-        if self._die:
-            self._die = False
+        if self._die == "before":
+            raise Killed()
+        if not (recovered and any(row[1] == number for row in self.rows)):
+            self.rows.append((reason, number, origin, recovered))
+        if self._die == "after":
             raise Killed()
 
 
@@ -136,7 +139,7 @@ def test_a_change_killed_after_its_writes_gets_its_version_on_the_next_start(
 def test_a_change_killed_after_its_version_is_reported_on_the_next_start(
     tmp_path: Path, store: ChromaStore, fake_embedder: HashingEmbedder
 ) -> None:
-    told = Heard(die=True)  # the row is written, then the process dies before crossing the change off
+    told = Heard(die="after")  # the row is written, then the process dies before crossing the change off
     with pytest.raises(Killed):
         versions_on(tmp_path, store, fake_embedder, told).index(ENTRIES, "upload faq.jsonl")
 
@@ -146,6 +149,24 @@ def test_a_change_killed_after_its_version_is_reported_on_the_next_start(
     assert restarted.recover() == [restarted.latest()]
     assert [v.number for v in restarted.list()] == [1]  # no second version for the same change
     assert [(r[1], r[3]) for r in heard.rows] == [(1, True)]  # told again, as recovered: the audit side dedupes
+    assert_in_step(store, restarted, tmp_path)
+
+
+def test_a_change_killed_before_its_row_gets_it_though_the_restart_records_another_version(
+    tmp_path: Path, store: ChromaStore, fake_embedder: HashingEmbedder
+) -> None:
+    """The restarted process finds the store changed since the version (here an entry indexed without the journal;
+    in life, new labelling rules): both versions are reported."""
+    with pytest.raises(Killed):
+        versions_on(tmp_path, store, fake_embedder, Heard(die="before")).index(ENTRIES, "upload faq.jsonl")
+    Indexer(fake_embedder, store).index([ENTRIES[0].model_copy(update={"id": "extra"})])
+
+    heard = Heard()
+    restarted = versions_on(tmp_path, store, fake_embedder, heard)
+
+    assert [v.number for v in restarted.recover()] == [2]
+    assert [(r[0], r[1]) for r in heard.rows] == [
+        ("upload faq.jsonl", 1), ("upload faq.jsonl (finished after a restart)", 2)]
     assert_in_step(store, restarted, tmp_path)
 
 
