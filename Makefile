@@ -79,7 +79,7 @@ eval: install
 	  $$run --split holdout --out runs/$$d-holdout-draftdesk; \
 	  $$run --split dev --without-examples --out runs/$$d-dev-draftdesk-noexamples; \
 	done; \
-	for s in stress stress2; do for l in zh en; do \
+	for s in stress stress2 stress3; do for l in zh en; do \
 	  $(BIN)/draftdesk eval run eval/datasets/$${s}_$$l.jsonl --kb knowledge/sample_kb --out runs/$${s}_$$l-draftdesk; \
 	done; done; exit $$breached
 

@@ -43,6 +43,7 @@ class Playbook(BaseModel):
     min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     cues: dict[Locale, list[Regex]] = Field(default_factory=dict)
     unless_types: frozenset[str] = frozenset()  # question types that ask for facts instead
+    fallback: bool = False  # only when no order situation or knowledge entry answers the message
     platforms: list[Literal["taobao", "pdd", "jd", "amazon"]] = Field(default_factory=list)
     mode: PlaybookMode = "playbook"
     when: When | None = None

@@ -93,7 +93,9 @@ class QuestionTypes:
         return tuple(name for name, _ in self._cues.get(entry.locale, ()) if name in asked)
 
     def fit(self, message: Sequence[str], entry: Sequence[str]) -> Fit:
-        if any(t in self._narrow and t not in message for t in entry):
+        # the exception: a fact its answer states ("no overseas delivery" in the remote-areas entry)
+        if any(t in self._narrow and t not in message for t in entry) and \
+                not any(t in self._in_answers and t in entry for t in message):
             return Fit(conflict=True, shared=tuple(t for t in message if t in entry))
         if not message:
             return Fit(conflict=False)

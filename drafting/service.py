@@ -189,10 +189,17 @@ class DraftService:
         playbook = self._playbooks.match(request.message, intent=intent_id, platform=request.platform,
                                          locale=locale, order=request.order, role=request.role, at=at,
                                          confidence=intent.confidence if intent else 1.0, types=types)
-        situation = None if playbook else self._situations.match(intent_id, request.order, at)
         entries = [h for h in found.candidates if h.entry.kind != "announcement"]
-        choice = self._answerability.choose(entries, intent, types, locale, found.threshold) if playbook is None else \
-            Choice(None, "playbook", "", 0.0)
+        if playbook is not None and playbook.playbook.fallback:  # an angry "怎么退啊" is a return question first
+            situation = self._situations.match(intent_id, request.order, at)
+            choice = self._answerability.choose(entries, intent, types, locale, found.threshold)
+            if situation is not None or choice.hit is not None:
+                playbook = None
+        if playbook is not None:
+            situation, choice = None, Choice(None, "playbook", "", 0.0)
+        else:
+            situation = self._situations.match(intent_id, request.order, at)
+            choice = self._answerability.choose(entries, intent, types, locale, found.threshold)
         live = self._live_notices(request, locale, intent_id, at, found)
         mode, why = _mode(playbook, situation, choice, live, locale)
         escalation = _with_playbook(self._escalator.assess(

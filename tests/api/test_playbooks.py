@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from drafting.playbooks import load_playbooks
+from drafting.question_types import load_question_types
+
 pytestmark = pytest.mark.model
 
 DELIVERED = "2026-12-05T10:00:00+08:00"
@@ -102,6 +105,27 @@ def test_cancelling_a_delivered_order_is_a_return_judged_by_its_window(sample_ap
 
     assert body["playbook"] == "return_window"
     assert "截止了" in body["draft"]
+
+
+def test_an_angry_message_that_asks_what_an_entry_answers_gets_the_answer(sample_app_client: TestClient) -> None:
+    asked = draft(sample_app_client, "气死了 东西不想要了 七天无理由能退吗")
+    vented = draft(sample_app_client, "你们这什么垃圾服务 我要投诉")
+
+    assert asked["answer_mode"] == "entry" and asked["citations"][-1]["id"] == "ret-001"
+    assert asked["needs_human"] is True  # the anger still reaches a person
+    assert vented["playbook"] == "complaint"
+
+
+def test_asking_to_change_a_review_is_not_a_bad_review_threat(sample_app_client: TestClient) -> None:
+    body = draft(sample_app_client, "手滑给了个中评 能改成好评吗")
+
+    assert body["playbook"] is None and body["answer_mode"] == "holding"
+
+
+def test_every_question_type_a_playbook_names_exists() -> None:
+    types = set(load_question_types().types)
+
+    assert {t for p in load_playbooks().playbooks for t in p.unless_types} <= types
 
 
 def test_asking_the_free_shipping_rule_is_not_bargaining(sample_app_client: TestClient) -> None:
