@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from drafting.intent import INTENTS, OTHER, IntentResult
 from drafting.question_types import QuestionTypes
 from drafting.rulefile import load_rule_file
+from knowledge.labels import NO_LABELS
 from knowledge.models import LOCALES
 from knowledge.store import Hit
 
@@ -152,7 +153,8 @@ class Answerability:
         typed = bool(fit.shared)
         if fit.conflict:
             shown = ", ".join(labels.question_types) or "no question type"
-            return Judged(hit, "conflict", f"it answers {shown}, not {', '.join(types)}", by_type=True)
+            # an entry never labelled (stored before labels, or by an indexer without a labeler) has unknown types
+            return Judged(hit, "conflict", f"it answers {shown}, not {', '.join(types)}", by_type=labels != NO_LABELS)
         if fit.covers or (intent is not None and intent.intent in labels.intents):
             return Judged(hit, "agree", "", typed, fit.covers)
         if intent is None or intent.intent == OTHER or not labels.intents:

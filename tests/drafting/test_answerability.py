@@ -73,6 +73,15 @@ def test_a_strict_type_must_be_answered_even_when_another_is_shared(judge: Answe
     assert judge.choose([carrier], sure("logistics"), types, "zh", THRESHOLD).hit is None
 
 
+def test_no_score_overrules_a_sub_question_a_labelled_entry_does_not_answer(judge: Answerability) -> None:
+    labelled = hit("inv-001", 0.975, ("invoice",), ("invoice.request",))
+    unlabelled = hit("inv-001", 0.975)  # stored before labels existed: its types are unknown, not none
+    types = ("invoice.change", "invoice.request")
+
+    assert judge.choose([labelled], sure("invoice"), types, "zh", THRESHOLD).hit is None
+    assert judge.choose([unlabelled], sure("invoice"), types, "zh", THRESHOLD).code == "doubtless"
+
+
 def test_an_entry_asked_a_narrow_type_answers_only_messages_that_ask_it(judge: Answerability) -> None:
     missing = hit("ship-005", 0.95, ("logistics",), ("logistics.tracking", "logistics.delivered_missing"))
 
