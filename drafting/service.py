@@ -190,16 +190,13 @@ class DraftService:
                                          locale=locale, order=request.order, role=request.role, at=at,
                                          confidence=intent.confidence if intent else 1.0, types=types)
         entries = [h for h in found.candidates if h.entry.kind != "announcement"]
-        if playbook is not None and playbook.playbook.fallback:  # an angry "怎么退啊" is a return question first
+        if playbook is None or playbook.playbook.fallback:
             situation = self._situations.match(intent_id, request.order, at)
             choice = self._answerability.choose(entries, intent, types, locale, found.threshold)
             if situation is not None or choice.hit is not None:
-                playbook = None
+                playbook = None  # a fallback playbook yields: an angry "怎么退啊" is a return question first
         if playbook is not None:
             situation, choice = None, Choice(None, "playbook", "", 0.0)
-        else:
-            situation = self._situations.match(intent_id, request.order, at)
-            choice = self._answerability.choose(entries, intent, types, locale, found.threshold)
         live = self._live_notices(request, locale, intent_id, at, found)
         mode, why = _mode(playbook, situation, choice, live, locale)
         escalation = _with_playbook(self._escalator.assess(
