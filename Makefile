@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# pytest processes (pytest-xdist); each loads its own embedding model (~1 GB)
+PYTEST_WORKERS ?= 2
 export DRAFTDESK_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: bench run test lint typecheck contracts pytest install install-dev index clean eval screenshots
@@ -42,7 +44,7 @@ contracts: install-dev
 	$(BIN)/lint-imports
 
 pytest: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck contracts pytest
 
