@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import kb
+from knowledge.chroma import open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder
 from knowledge.embedders.e5_folder import ensure_e5_folder
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.store import ChromaStore, open_chroma_client
 
 COLLECTION = "draftdesk-kb"  # drafting.settings.Settings().collection: the servers open what is indexed here
 

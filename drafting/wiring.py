@@ -28,12 +28,13 @@ from drafting.situations import load_situations
 from drafting.version_audit import VersionAudit
 from drafting.written import WrittenReplies
 from knowledge.announcements import Announcements
+from knowledge.chroma import open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.embedders import Embedder, LazyEmbedder, embedder_model_id, load_embedder
 from knowledge.embedders.cache import CachedEmbedder
 from knowledge.indexing import Indexer
 from knowledge.retrieval import Retriever
 from knowledge.service import KnowledgeBase
-from knowledge.store import ChromaStore, open_chroma_client
 from knowledge.versions import KnowledgeVersions
 
 

@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from drafting.settings import Settings
+from knowledge.chroma import open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder
 from knowledge.indexing import Indexer
-from knowledge.store import ChromaStore, open_chroma_client
 from tests import services
 from tests.fakes import HashingEmbedder
 

@@ -23,8 +23,10 @@ import pytest
 
 from drafting.settings import Settings
 from drafting.shop_ids import DEFAULT_SHOP, collection_name
+from knowledge.chroma import open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
-from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+from knowledge.store import EntryFilter
 from knowledge.versions import KnowledgeVersions, store_digest
 from tests import services
 from tests.conftest import MODEL_CACHE, ROOT

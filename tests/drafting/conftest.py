@@ -10,10 +10,10 @@ import pytest
 
 from drafting.llm.base import ChatModel
 from drafting.service import DraftService
+from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
 from knowledge.retrieval import Retriever
-from knowledge.store import ChromaStore
 from tests.fakes import HashingEmbedder
 
 IN_SALE = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)  # inside the 618 announcement's window

@@ -21,9 +21,9 @@ from drafting.history import (
 )
 from drafting.kbversion import EMPTY, KbVersion, kb_version
 from drafting.models import Citation, Draft, DraftRequest, Reason
+from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.store import ChromaStore
 from knowledge.versions import KnowledgeVersions
 
 T0 = datetime(2026, 11, 11, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai

@@ -15,11 +15,12 @@ import pytest
 from drafting.history import DraftLog, open_engine
 from drafting.learning import Learned, Learner
 from drafting.models import AnswerMode, Citation, Draft, DraftRequest
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import EntryNotFoundError, ExampleNotFoundError
 from knowledge.indexing import Indexer
 from knowledge.models import MAX_LEARNED
 from knowledge.service import KnowledgeBase
-from knowledge.store import ChromaStore, EntryFilter
+from knowledge.store import EntryFilter
 from knowledge.versions import KnowledgeVersions
 from tests.conftest import SAMPLE_KB
 from tests.fakes import HashingEmbedder

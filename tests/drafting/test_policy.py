@@ -18,11 +18,11 @@ from drafting.models import Compliance, DraftRequest
 from drafting.order import Order
 from drafting.policy import MASK, Example, PolicyChecker, RulesError, load_rules
 from drafting.service import DraftService
+from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.loaders import load_path
 from knowledge.models import Entry
 from knowledge.retrieval import Retriever
-from knowledge.store import ChromaStore
 from prompts import render
 from tests.conftest import SAMPLE_KB
 from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService

@@ -9,10 +9,10 @@ import pytest
 from drafting.llm.base import UpstreamError
 from drafting.models import DraftRequest
 from drafting.service import TEMPLATE_PROVIDER, DraftService
+from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
 from knowledge.retrieval import Retriever
-from knowledge.store import ChromaStore
 from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService
 from tests.fakes import HashingEmbedder, ScriptedChatModel
 

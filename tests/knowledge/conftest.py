@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from knowledge.chroma_store import ChromaStore
 from knowledge.embedders import Embedder, load_embedder
 from knowledge.embedders.base import Vectors
 from knowledge.embedders.registry import TORCH_E5
@@ -15,7 +16,6 @@ from knowledge.indexing import Indexer
 from knowledge.loaders import load_path
 from knowledge.models import Entry
 from knowledge.service import KnowledgeBase
-from knowledge.store import ChromaStore
 from tests.conftest import MODEL_CACHE, SAMPLE_KB
 
 CST = timezone(timedelta(hours=8))  # China Standard Time: the shop's clock

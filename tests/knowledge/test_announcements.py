@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from knowledge.announcements import Announcement, Announcements, state_at
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import ConflictError, EntryNotFoundError, InvalidAnnouncementError
 from knowledge.indexing import Indexer
 from knowledge.models import Scope
-from knowledge.store import ChromaStore
 from tests.fakes import HashingEmbedder
 from tests.knowledge.conftest import at, make_entry
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.chroma import open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.duplicates import near_duplicates
 from knowledge.embedders import Embedder
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.store import ChromaStore, open_chroma_client
 
 ENTRIES = [
     Entry(id="ship-001", locale="zh", question="我的快递怎么还没到？", answer="付款后48小时内发出。"),

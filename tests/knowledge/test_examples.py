@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.loaders import load_file
 from knowledge.models import Entry
-from knowledge.store import ChromaStore, EntryFilter
+from knowledge.store import EntryFilter
 from tests.fakes import HashingEmbedder
 
 

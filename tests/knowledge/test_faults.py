@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
+from knowledge.chroma import open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import StoreUnavailableError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry, facet_mode
 from knowledge.retrieval import Retriever
-from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+from knowledge.store import EntryFilter
 from tests.fakes import HashingEmbedder
 from tests.knowledge.conftest import make_entry
 
@@ -235,7 +237,8 @@ def test_a_restart_keeps_everything(tmp_path: Path) -> None:
     kb = entries(8)
     Indexer(HashingEmbedder(), chroma(tmp_path / "chroma")).index(kb)
     script = (
-        "import json, sys; from pathlib import Path; from knowledge.store import ChromaStore, open_chroma_client\n"
+        "import json, sys; from pathlib import Path; from knowledge.chroma import open_chroma_client\n"
+        "from knowledge.chroma_store import ChromaStore\n"
         "s = ChromaStore(open_chroma_client(Path(sys.argv[1])), 'test-kb', 'fake-hashing-256')\n"
         "keys = json.loads(sys.argv[2])\n"
         "print(json.dumps({'count': s.count(), 'fp': s.fingerprints(keys), "

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import InvalidFileError
 from knowledge.indexing import Indexer, IndexReport
 from knowledge.service import KnowledgeBase
-from knowledge.store import ChromaStore, EntryFilter
+from knowledge.store import EntryFilter
 from tests.conftest import write_jsonl
 from tests.fakes import HashingEmbedder
 from tests.knowledge.conftest import at, bilingual_entries, make_entry

@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import EmbedderError
 from knowledge.indexing import Indexer
 from knowledge.journal import Change, Journal, Origin, acting
 from knowledge.models import Entry
 from knowledge.service import KnowledgeBase
-from knowledge.store import ChromaStore, EntryFilter
+from knowledge.store import EntryFilter
 from knowledge.versions import KnowledgeVersions, store_digest
 from tests.fakes import HashingEmbedder
 

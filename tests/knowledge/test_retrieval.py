@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.retrieval import Retriever
-from knowledge.store import ChromaStore
 from tests.fakes import HashingEmbedder
 from tests.knowledge.conftest import at, bilingual_entries, make_entry
 

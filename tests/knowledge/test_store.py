@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
+from knowledge.chroma import open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import EmbedderMismatchError, StoreUnavailableError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
 from knowledge.service import KnowledgeBase
-from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+from knowledge.store import EntryFilter
 from tests.conftest import ROOT
 from tests.fakes import HashingEmbedder
 from tests.knowledge.conftest import at, bilingual_entries, make_entry
@@ -231,7 +233,9 @@ def test_entries_persist_for_another_process(deployment: Deployment, collection:
     """A new process cannot share chroma's in-memory cache, so it must read what was written to disk (or served)."""
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from knowledge.store import ChromaStore, EntryFilter, open_chroma_client
+        from knowledge.chroma import open_chroma_client
+        from knowledge.chroma_store import ChromaStore
+        from knowledge.store import EntryFilter
         store = ChromaStore({deployment.source()}, {collection!r}, "fake-hashing-256")
         print(store.count(), store.get(["ship-001@zh"])[0].question)
     """)

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.chroma import EF_SEARCH, open_chroma_client
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import EmbedderMismatchError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.store import EF_SEARCH, ChromaStore, EntryFilter, open_chroma_client
+from knowledge.store import EntryFilter
 from tests.fakes import HashingEmbedder
 
 

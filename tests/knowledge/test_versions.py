@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.chroma_store import ChromaStore
 from knowledge.errors import EntryNotFoundError
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
-from knowledge.store import ChromaStore, EntryFilter
+from knowledge.store import EntryFilter
 from knowledge.versions import KnowledgeVersions
 from tests.fakes import HashingEmbedder
 
