@@ -1,15 +1,6 @@
-"""The nearest records by an exact search over an in-memory copy of a collection's vectors (`ChromaStore.warm`).
-
-On the bench's 10,000 entries (20,480 records) on the 2-core Xeon, chroma's HNSW search at ef 800 took ~2.7 ms a
-query and missed the nearest record for 3 of 300 dev messages (by up to 0.036 cosine); reading all 31 MB of vectors
-takes ~1.1 ms and misses none (docs/benchmarks-log.md).
-
-Two things keep it cheap under load. Records carry a label (the store's: language and platform) and are kept in one
-block per label, so a search reads only the blocks it asks for: a Chinese Taobao message reads the Chinese records
-of Taobao and of every platform, 40 % of the bench's vectors. And concurrent searches go through together, one
-matrix product per block (`Grouped`): the drafts of one embedding pass get their vectors at the same moment and all
-search at once. Searched one by one over every record, at 8 clients 2-4 searches were in flight at a time, each
-reading all 31 MB, and one took 6.6 ms on average instead of 1.1."""
+"""The nearest records by an exact search over an in-memory copy of a collection's vectors (`Remembered.warm`), kept
+in one block per label so a search reads only the blocks it asks for, and concurrent searches go through as one
+matrix product per block (`Grouped`). Measurements: docs/knowledge.md, "How entries are found"."""
 
 from __future__ import annotations
 
