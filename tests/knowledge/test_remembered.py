@@ -61,9 +61,21 @@ def _chroma(path: Path) -> Logged:
     return Logged(open_chroma_client(path), "test-kb", HashingEmbedder().model_id, batch=5)
 
 
-def _remembered(chroma: ChromaCollection, clock: list[float], **options: Any) -> Remembered:
+class Asked(Rewarm):
+    """Notes the stores it is asked to warm again, and leaves it to the test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[Any] = []
+
+    def start(self, store: Any) -> None:
+        self.asked.append(store)
+
+
+def _remembered(chroma: ChromaCollection, clock: list[float], rewarm: Rewarm | None = None,
+                **options: Any) -> Remembered:
     changes = ChangeWatcher(chroma, chroma.opened_generation, check_s=2.0, monotonic=lambda: clock[0])
-    return Remembered(chroma, changes, Rewarm(60.0), **options)  # no re-warm within a test
+    return Remembered(chroma, changes, rewarm or Asked(), **options)
 
 
 @pytest.fixture
@@ -128,17 +140,19 @@ def test_warm_holds_every_record_only_if_they_fit(chroma: Logged, fake_embedder:
     assert _remembered(chroma, [0.0], records=RECORDS - 1).warm() == 0
     assert chroma.calls == []  # counted, not read
 
-    store = _remembered(chroma, [0.0], records=RECORDS)
+    rewarm = Asked()
+    store = _remembered(chroma, [0.0], rewarm, records=RECORDS)
     assert store.warm() == RECORDS and chroma.calls == ["read_records vectors=True"]
     _found(store, fake_embedder)
     assert chroma.calls == ["read_records vectors=True"]  # every search ran here, on what warm read
     assert not store.behind
 
+    assert rewarm.asked == []
     store.delete(["ship-001@zh"])
     assert store.behind  # its vectors predate the change: chroma searches until it is warmed again
     chroma.calls.clear()
     assert all("ship-001@zh" not in [k for k, _ in hits] for hits in _found(store, fake_embedder))
-    assert "nearest" in chroma.calls
+    assert "nearest" in chroma.calls and rewarm.asked[0] is store  # and it is to be warmed again
     assert store.warm() == RECORDS - 2 and not store.behind
 
 

@@ -109,37 +109,36 @@ class Store:
         return 1
 
 
-def _join() -> None:
-    for thread in threading.enumerate():
-        if thread.name == "draftdesk-rewarm":
-            thread.join(10)
-            assert not thread.is_alive()
+def _run(rewarm: Rewarm, store: Store, starts: int = 1) -> int:
+    """Start the re-warm `starts` times at once and wait for it to end; the threads it started."""
+    before = set(threading.enumerate())
+    for _ in range(starts):
+        rewarm.start(store)
+    started = [t for t in threading.enumerate() if t not in before and t.name == "draftdesk-rewarm"]
+    for thread in started:
+        thread.join(10)
+        assert not thread.is_alive()
+    return len(started)
 
 
 def test_a_store_is_warmed_again_only_once_no_write_came_for_the_quiet_period() -> None:
-    store, rewarm = Store(epochs=(0, 1, 1, 2, 2, 2)), Rewarm(quiet_s=0.01)
+    store, rewarm = Store(epochs=(0, 1, 1, 2, 2, 2)), Rewarm(quiet_s=0.1)
 
-    rewarm.start(store)
-    rewarm.start(store)  # one thread at a time
-    _join()
-
+    assert _run(rewarm, store, starts=2) == 1  # one thread at a time
     assert store.warmed_at == [2]  # two waits saw a write land: warmed after the first quiet one
 
 
 def test_a_store_whose_records_no_longer_fit_is_left_to_chroma() -> None:
     store, rewarm = Store(fits=False), Rewarm(quiet_s=0.01)
-    rewarm.start(store)
-    _join()
+    assert _run(rewarm, store) == 1
     assert store.warmed_at == [0]
 
 
 def test_an_unreachable_store_ends_the_thread_and_a_later_change_starts_another() -> None:
     store, rewarm = Store(fails=True), Rewarm(quiet_s=0.01)
-    rewarm.start(store)
-    _join()
+    assert _run(rewarm, store) == 1
     assert store.warmed_at == []
 
     store.fails = False
-    rewarm.start(store)
-    _join()
+    assert _run(rewarm, store) == 1  # the failed thread let go
     assert store.warmed_at == [0]
