@@ -32,8 +32,8 @@ from api.routes import (
     written,
 )
 from api.security import SecurityHeadersMiddleware, is_loopback
+from core.errors import ConfigError
 from drafting.learning import Learner
-from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
 from drafting.wiring import build_components
 from knowledge.embedders import Embedder

@@ -22,7 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.errors import ApiError, error_body
 from api.limits import RateLimiter, retry_after
 from api.security import arrived_on_network, cross_origin, same_origin
-from drafting.keys import ApiKey, KeyRole
+from core.vocab import KeyRole
+from drafting.keys import ApiKey
 from drafting.settings import Settings
 from drafting.wiring import Components
 

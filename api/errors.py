@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from drafting.history import HistoryError
-from knowledge.errors import KnowledgeError
+from core.errors import DraftdeskError
 
 log = logging.getLogger("draftdesk.api")
 
@@ -31,7 +30,13 @@ _STATUS = {
     "forbidden": 403,
     "payload_too_large": 413,
     "rate_limited": 429,
-}
+    "missing_order_facts": 422,
+    "macro_not_applicable": 422,
+    "upstream_error": 502,
+}  # any other code is a fault of ours or of the configuration: a 500, logged
+
+
+INTERNAL = "internal"  # the code of an error no one raised on purpose
 
 
 class ErrorDetail(BaseModel):
@@ -46,10 +51,25 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class ApiError(Exception):
+class ApiError(DraftdeskError):
+    """An error only HTTP knows (auth, limits), with its own status."""
+
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
+        super().__init__(message, code=code)
+        self.status, self.headers = status, headers
+
+
+def status_of(exc: DraftdeskError) -> int:
+    return exc.status if isinstance(exc, ApiError) else _STATUS.get(exc.code, 500)
+
+
+def error_content(exc: DraftdeskError) -> dict[str, Any]:
+    """The `{"error": ...}` body for any draftdesk error; a 500's message names no internals."""
+    if status_of(exc) >= 500 and exc.code not in _STATUS:
+        log.error("%s: %s", exc.code, exc.message)
+        return error_body(exc.code, "internal error; see the server log")
+    problems = getattr(exc, "problems", None)
+    return error_body(exc.code, exc.message, **({"problems": problems} if problems is not None else {}))
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -59,18 +79,10 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def install_error_handlers(app: FastAPI) -> None:
     _declare_error_shape(app)
 
-    @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
-
-    @app.exception_handler(KnowledgeError)
-    async def _knowledge(_: Request, exc: KnowledgeError) -> JSONResponse:
-        extra = {"problems": exc.problems} if hasattr(exc, "problems") else {}
-        return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=_STATUS.get(exc.code, 400))
-
-    @app.exception_handler(HistoryError)
-    async def _history(_: Request, exc: HistoryError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=_STATUS.get(exc.code, 400))
+    @app.exception_handler(DraftdeskError)
+    async def _draftdesk(_: Request, exc: DraftdeskError) -> JSONResponse:
+        headers = exc.headers if isinstance(exc, ApiError) else None
+        return JSONResponse(error_content(exc), status_code=status_of(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -87,7 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(error_body("internal", "internal error; see the server log"), status_code=500)
+        return JSONResponse(error_body(INTERNAL, "internal error; see the server log"), status_code=500)
 
 
 def _declare_error_shape(app: FastAPI) -> None:

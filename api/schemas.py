@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from core.vocab import EntryPlatform, Locale
 from drafting.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
 from drafting.history import LoggedDraft
 from drafting.kblint import Finding
@@ -15,7 +16,7 @@ from drafting.order import quotable
 from knowledge.announcements import Announcement
 from knowledge.labels import NO_LABELS, Labels, LabelSource
 from knowledge.limits import ID_ALPHABET, MAX_ANSWER_CHARS, MAX_ID_CHARS, MAX_QUESTION_CHARS
-from knowledge.models import Entry, Locale, Platform, Scope, aware
+from knowledge.models import Entry, Scope, aware
 
 MAX_ROWS = 5000
 MAX_FINAL_CHARS = 8000
@@ -106,7 +107,7 @@ class AnnouncementRequest(BaseModel):
     locale: Locale
     valid_until: AwareDatetime = Field(description="ISO-8601 with a timezone, e.g. 2026-11-12T00:00:00+08:00.")
     valid_from: AwareDatetime | None = Field(default=None, description="ISO-8601 with a timezone; default now.")
-    platform: Platform = "any"
+    platform: EntryPlatform = "any"
     scope: Scope = Field(default_factory=Scope, description="Which orders it concerns; an empty list: all.")
     priority: int = Field(default=0, ge=0, le=100, description="Higher leads among notices that apply.")
     id: str | None = Field(default=None, max_length=MAX_ID_CHARS, description=(

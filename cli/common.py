@@ -7,8 +7,8 @@ from typing import Any, NoReturn
 
 import typer
 
+from core.errors import ConfigError
 from drafting.history import HistoryError
-from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
 from drafting.shops import Shop
 from drafting.wiring import Components, build_components

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from cli.common import guard
+from core.vocab import KEY_ROLES
 from drafting.audit import AuditLog
 from drafting.history import open_engine
-from drafting.keys import KEY_ROLES, ApiKey, KeyStore
+from drafting.keys import ApiKey, KeyStore
 from drafting.settings import Settings
 
 app = typer.Typer(help="Create, list and revoke API keys (stored hashed in the draft-log database).",

@@ -15,6 +15,7 @@ from cli.common import components, fail, guard, shop
 from cli.keys import app as keys_app
 from cli.keys import key_stores
 from cli.suggest import suggest_examples
+from core.vocab import ENTRY_PLATFORMS, LOCALES
 from drafting.kblint import lint
 from drafting.models import DraftRequest
 from drafting.settings import Settings
@@ -24,7 +25,7 @@ from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.labels import NO_LABELS
 from knowledge.limits import NestingError, load_json
 from knowledge.loaders import load_path
-from knowledge.models import KINDS, LOCALES, PLATFORMS, Scope, parse_instant
+from knowledge.models import KINDS, Scope, parse_instant
 from knowledge.store import EntryFilter
 
 app = typer.Typer(help="draftdesk: cited reply drafts for e-commerce customer service.", no_args_is_help=True)
@@ -203,7 +204,7 @@ def kb_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print entries as JSON lines.")] = False,
 ) -> None:
     """List knowledge entries: id, locale, kind, platform, intents, question types, question or title."""
-    _check_choice("--platform", platform, PLATFORMS)
+    _check_choice("--platform", platform, ENTRY_PLATFORMS)
     _check_choice("--locale", locale, LOCALES)
     _check_choice("--kind", kind, KINDS)
     kb = shop(ctx).knowledge
@@ -251,7 +252,7 @@ def announce_add(
 ) -> None:
     """Publish an announcement; it applies from --from until --until and is kept after it expires."""
     _check_choice("--locale", locale, LOCALES)
-    _check_choice("--platform", platform, PLATFORMS)
+    _check_choice("--platform", platform, ENTRY_PLATFORMS)
     valid_until = _parse_time("--until", until)
     valid_from = _parse_time("--from", start) if start else None
     scope = Scope(intents=tuple(intent or ()), skus=tuple(sku or ()), regions=tuple(region or ()))
@@ -278,7 +279,7 @@ def announce_list(
 ) -> None:
     """List announcements in a state, highest priority first."""
     _check_choice("--state", state, STATES)
-    _check_choice("--platform", platform, PLATFORMS)
+    _check_choice("--platform", platform, ENTRY_PLATFORMS)
     _check_choice("--locale", locale, LOCALES)
     parts = components(ctx)
     now = parts.clock()

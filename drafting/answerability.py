@@ -15,11 +15,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from drafting.intent import INTENTS, OTHER, IntentResult
+from core.vocab import INTENTS, LOCALES
+from drafting.intent import OTHER, IntentResult
 from drafting.question_types import QuestionTypes
 from drafting.rulefile import load_rule_file
 from knowledge.labels import NO_LABELS
-from knowledge.models import LOCALES
 from knowledge.store import Hit
 
 ANSWERABILITY_FILE = "answerability.yaml"

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from drafting.models import ROLES, Role
+from core.vocab import ROLES, Role
 from drafting.rulefile import load_rule_file
 
 AUTHORITY_FILE = "authority.yaml"

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
-from drafting.llm.registry import ConfigError
+from core.errors import ConfigError
+from core.vocab import Locale
 from drafting.rulefile import RuleFileError, load_rule_file
-from knowledge.models import Locale
 from prompts import render
 
 CALENDAR_FILE = "calendar.yaml"

@@ -10,11 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.vocab import ROLES, Intent, Locale, Role
 from drafting.authority import Authority
-from drafting.intent import Intent, Regex
-from drafting.models import ROLES, DraftRequest, Handoff, Reason, Role
+from drafting.intent import Regex
+from drafting.models import DraftRequest, Handoff, Reason
 from drafting.rulefile import load_rule_file
-from knowledge.models import Locale
 from prompts import render
 
 ESCALATION_FILE = "escalation.yaml"

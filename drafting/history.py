@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from core.errors import DraftdeskError
 from drafting.models import Draft, DraftRequest
 from drafting.shop_ids import DEFAULT_SHOP
 from knowledge.grouping import Grouped
@@ -44,14 +45,8 @@ ACTIONS: tuple[Action, ...] = ("accepted", "edited", "rejected")
 _SCHEMA_LOCK = 0x6472_6166_7464_6B  # "draftdk": PostgreSQL advisory lock taken while workers create the tables
 
 
-class HistoryError(Exception):
-    """Base class: `code` is stable, the message is for people."""
-
+class HistoryError(DraftdeskError):
     code = "history_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class DraftNotFoundError(HistoryError):

@@ -19,12 +19,11 @@ import numpy as np
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.errors import ConfigError
+from core.vocab import Intent, Locale
 from knowledge.embedders import Embedder
 from knowledge.embedders.base import Vectors
 from knowledge.language import detect_locale
-from knowledge.models import INTENTS as INTENTS  # the closed set lives with the entries that declare intents
-from knowledge.models import Intent as Intent
-from knowledge.models import Locale
 
 OTHER: Intent = "other"
 IntentSource = Literal["keyword", "embedding", "none"]
@@ -37,7 +36,7 @@ DEFAULT_MARGIN = 0.15  # how much more confident the nearest example must be to 
 _SCALE = 5.0  # confidence 0.5 at the floor, 1.0 at 0.1 above it
 
 
-class IntentRulesError(ValueError):
+class IntentRulesError(ConfigError):
     """A rules file that cannot be used; `problems` say where (e.g. `intents.cancel.keywords.zh.2`)."""
 
     code = "invalid_intent_rules"

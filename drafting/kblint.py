@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from drafting.policy import PLATFORMS, PolicyChecker
+from core.vocab import PLATFORMS
+from drafting.policy import PolicyChecker
 from knowledge.models import Entry
 
 

@@ -13,17 +13,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
 
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from core.vocab import KEY_ROLES, KeyRole
 from drafting.history import HistoryError, create_tables, database_errors
 from drafting.shop_ids import DEFAULT_SHOP, InvalidShopError, check_shop
 
-KeyRole = Literal["agent", "knowledge_owner", "qa", "admin"]
-KEY_ROLES: tuple[str, ...] = get_args(KeyRole)
 PREFIX = "dd"
 USE_RECORDED_EVERY = timedelta(minutes=1)  # how fresh `last_used_at` is kept
 

@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from drafting.intent import Intent, IntentRules, load_intent_rules
-from drafting.llm.registry import ConfigError
+from core.errors import ConfigError, DraftdeskError
+from core.vocab import LOCALES, Intent, Locale
+from drafting.intent import IntentRules, load_intent_rules
 from drafting.order import Order, OrderStatus, Presale
 from drafting.rulefile import RuleFileError, load_rule_file, require_unique
-from knowledge.models import LOCALES, Locale
 from prompts import TEMPLATE_DIR, render
 
 MACROS_FILE = "macros.yaml"
@@ -30,14 +30,14 @@ class MacrosError(ConfigError):
     code = "macros_error"
 
 
-class UnknownMacro(LookupError):
+class UnknownMacro(DraftdeskError):
     code = "not_found"
 
     def __init__(self, macro_id: str) -> None:
         super().__init__(f"no quick reply named {macro_id!r}")
 
 
-class MacroNotApplicable(ValueError):
+class MacroNotApplicable(DraftdeskError):
     """The order lacks facts the macro needs (`missing`), or is in a status the macro is not for."""
 
     def __init__(self, macro_id: str, missing: list[str], statuses: list[str], status: str | None) -> None:

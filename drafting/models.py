@@ -6,16 +6,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.vocab import Locale, Platform, Role
 from drafting.calendar import CalendarStatus
 from drafting.macros import QuickReply
 from drafting.order import Order
-from knowledge.models import Entry, Locale
+from knowledge.models import Entry
 from knowledge.store import Hit
 
-Role = Literal["l1", "l2", "supervisor"]
 # How a draft answers: from a knowledge entry, the order's situation, a playbook, or not at all (a holding reply).
 AnswerMode = Literal["entry", "situation", "playbook", "holding"]
-ROLES: tuple[Role, ...] = ("l1", "l2", "supervisor")  # least authority first
 MAX_MESSAGE_CHARS = 4000
 SNIPPET_CHARS = 160
 
@@ -31,7 +30,7 @@ class DraftRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The buyer's latest message.")
-    platform: Literal["taobao", "pdd", "jd", "amazon"] = Field(description="Where the buyer wrote.")
+    platform: Platform = Field(description="Where the buyer wrote.")
     locale: Locale | None = Field(default=None, description="Reply language; detected from the message if absent.")
     order: Order = Field(default_factory=Order, description="Facts about the buyer's order, as the console shows them.")
     role: Role = Field(default="l1", description="The agent's authority (limits in drafting/rules/authority.yaml).")
@@ -125,8 +124,6 @@ class Draft(BaseModel):
     )
 
 
-
-
 OutreachKind = Literal["address_confirmation", "payment_reminder"]
 
 
@@ -136,7 +133,7 @@ class OutreachRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: OutreachKind
-    platform: Literal["taobao", "pdd", "jd", "amazon"]
+    platform: Platform
     locale: Locale = "zh"
     order: Order
     role: Role = "l1"
@@ -149,7 +146,7 @@ class ReviewReplyRequest(BaseModel):
 
     review: str = Field(min_length=1, max_length=2000)
     rating: int | None = Field(default=None, ge=1, le=5)
-    platform: Literal["taobao", "pdd", "jd", "amazon"]
+    platform: Platform
     locale: Locale | None = None
 
 

@@ -13,14 +13,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.vocab import ROLES, Intent, Locale, Platform, Role
 from drafting.amounts import asked_amount
 from drafting.authority import Authority
-from drafting.intent import Intent, Regex
-from drafting.models import ROLES, Reason, Role
+from drafting.intent import Regex
+from drafting.models import Reason
 from drafting.order import Order
 from drafting.rulefile import load_rule_file, require_unique
 from drafting.situations import Opening, OrderField, When
-from knowledge.models import Locale
 
 PLAYBOOKS_FILE = "playbooks.yaml"
 PlaybookMode = Literal["playbook", "holding"]
@@ -44,7 +44,7 @@ class Playbook(BaseModel):
     cues: dict[Locale, list[Regex]] = Field(default_factory=dict)
     unless_types: frozenset[str] = frozenset()  # question types that ask for facts instead
     fallback: bool = False  # only when no order situation or knowledge entry answers the message
-    platforms: list[Literal["taobao", "pdd", "jd", "amazon"]] = Field(default_factory=list)
+    platforms: list[Platform] = Field(default_factory=list)
     mode: PlaybookMode = "playbook"
     when: When | None = None
     needs: list[OrderField] = Field(default_factory=list)

@@ -14,17 +14,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.errors import DraftdeskError
+from core.vocab import PLATFORMS, Locale, Platform, Role
 from drafting.authority import Authority, Limits, load_authority
-from drafting.models import Compliance, DraftRequest, Role, Violation
+from drafting.models import Compliance, DraftRequest, Violation
 from drafting.normalize import normalize
 from drafting.prefilter import Screen
 from drafting.rulefile import RuleFileError, load_rule_file, require_unique
-from knowledge.models import Locale
 
 RULES_FILE = "compliance.yaml"
 MASK = "****"
-PLATFORMS = ("taobao", "pdd", "jd", "amazon")
-PlatformName = Literal["taobao", "pdd", "jd", "amazon"]
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 # money in the folded draft: a currency sign or unit beside the number; a rate (5折, 20%) names no sum
 _UNIT = r"(?:元|块|圆|美元|美金|刀|rmb|cny|yuan|dollars?|usd|bucks)"
@@ -41,7 +40,7 @@ class RulesError(RuleFileError):
     code = "rules_error"
 
 
-class NonCompliantReply(Exception):
+class NonCompliantReply(DraftdeskError):
     """The model's reply broke a platform rule even after one repair; the caller uses the template draft."""
 
     code = "compliance_fallback"
@@ -63,7 +62,7 @@ class Example(BaseModel):
     text: str = Field(min_length=1)
     buyer: str = ""
     order: dict[str, Any] = Field(default_factory=dict)
-    platform: PlatformName | None = None
+    platform: Platform | None = None
     role: Role = "l1"
 
 
@@ -78,7 +77,7 @@ class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    platforms: list[PlatformName] | Literal["any"]
+    platforms: list[Platform] | Literal["any"]
     locales: list[Locale] = Field(default=["zh", "en"], min_length=1)
     kind: Literal["regex", "phrases"]
     patterns: dict[Lang, list[str]] = Field(default_factory=dict)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from drafting.llm.registry import ConfigError
+from core.errors import ConfigError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

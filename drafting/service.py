@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from core.vocab import ROLES
 from drafting.answerability import Answerability, Choice, load_answerability
 from drafting.authority import Authority, load_authority
 from drafting.calendar import CalendarStatus, ShopCalendar
@@ -18,7 +19,7 @@ from drafting.escalation import Escalation, Escalator, load_escalation_rules
 from drafting.intent import IntentDetector, IntentResult
 from drafting.llm.base import ChatModel, OnDelta, UpstreamError
 from drafting.macros import Macros, QuickReply
-from drafting.models import ROLES, AnswerMode, Citation, Compliance, Draft, DraftRequest, Handoff, Reason
+from drafting.models import AnswerMode, Citation, Compliance, Draft, DraftRequest, Handoff, Reason
 from drafting.playbooks import PlaybookCase, PlaybookMatcher, load_playbooks
 from drafting.policy import NonCompliantReply, PolicyChecker, load_rules
 from drafting.pruning import prune

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 
+from core.errors import DraftdeskError
+
 DEFAULT_SHOP = "default"
 # Chroma collection names allow [A-Za-z0-9._-] and must start and end with a letter or digit.
 _SHOP_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38}[A-Za-z0-9])?")
 
 
-class InvalidShopError(ValueError):
-    """A shop id that cannot name a shop."""
+class InvalidShopError(DraftdeskError, ValueError):
+    """A shop id that cannot name a shop (a ValueError too: pydantic validators raise it)."""
+
+    code = "invalid_request"
 
 
 def check_shop(shop: str) -> str:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from drafting.intent import Intent
+from core.vocab import Intent
 from drafting.order import Order, OrderStatus
 from drafting.rulefile import load_rule_file, require_unique
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from core.errors import DraftdeskError
 from drafting.intent import IntentDetector
 from drafting.models import DraftRequest, OutreachRequest, ReviewReplyRequest, WrittenReply
 from drafting.policy import PolicyChecker
@@ -17,7 +18,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {"address_confirmation": ("id",), "payment_
 _STATES: dict[str, tuple[str, ...]] = {"address_confirmation": ("paid",), "payment_reminder": ("unpaid", "paid")}
 
 
-class OutreachError(ValueError):
+class OutreachError(DraftdeskError):
     """The order cannot carry this outreach message (a caller's mistake: HTTP 422)."""
 
     code = "invalid_request"

@@ -12,8 +12,8 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from core.errors import ConfigError
 from drafting.llm import build_chat_model
-from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
 from eval import compare, prepare, runner
 from eval.dataset import Split, load_dataset

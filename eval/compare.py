@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.errors import DraftdeskError
 from drafting import deltas
 from eval.metrics import higher_is_better
 from eval.runner import RESULTS_FILE, SUMMARY_FILE
@@ -30,11 +31,11 @@ Delta = deltas.MetricDelta
 Verdict = deltas.Verdict
 
 
-class RunError(ValueError):
+class RunError(DraftdeskError, ValueError):
     """A run directory that cannot be compared."""
 
 
-class GateError(ValueError):
+class GateError(DraftdeskError, ValueError):
     """A gate file that cannot be used."""
 
 

@@ -18,18 +18,17 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from drafting.models import MAX_MESSAGE_CHARS, DraftRequest, Role, Turn
+from core.errors import DraftdeskError
+from core.vocab import Locale, Platform, Role
+from drafting.models import MAX_MESSAGE_CHARS, AnswerMode, DraftRequest, Turn
 from drafting.order import Order
 from knowledge.loaders import json_objects
-from knowledge.models import Locale
 
-CasePlatform = Literal["taobao", "pdd", "jd", "amazon"]
-AnswerMode = Literal["entry", "situation", "playbook", "holding"]
 Split = Literal["dev", "holdout"]
 HEADER_KEY = "dataset"
 
 
-class DatasetError(ValueError):
+class DatasetError(DraftdeskError, ValueError):
     """A dataset file that cannot be used; `problems` name the line of each one."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
@@ -46,7 +45,7 @@ class Case(BaseModel):
 
     id: str = Field(min_length=1, max_length=200)
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
-    platform: CasePlatform
+    platform: Platform
     locale: Locale
     order: Order = Field(default_factory=Order, description="Facts about the order, as the API takes them.")
     context: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")

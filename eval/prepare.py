@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.errors import DraftdeskError
 from eval.dataset import Case, Dataset, save_dataset
 from eval.public_data import load_bitext_cases, load_jddc_cases, load_kb_entries
 from eval.runinfo import REPO_ROOT
@@ -29,7 +30,7 @@ BITEXT_HOLDOUT = "bitext_en_holdout.jsonl"
 BITEXT_KB_ALL_EXAMPLES = "kb_en_examples_all.jsonl"
 
 
-class SharedDataError(ValueError):
+class SharedDataError(DraftdeskError, ValueError):
     """The shared data folder is missing or lacks a file we need."""
 
 

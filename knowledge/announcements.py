@@ -15,9 +15,10 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from core.vocab import EntryPlatform, Locale
 from knowledge.errors import ConflictError, EntryNotFoundError, InvalidAnnouncementError
 from knowledge.indexing import Indexer
-from knowledge.models import Entry, Locale, Platform, Scope
+from knowledge.models import Entry, Scope
 from knowledge.store import EntryFilter, VectorStore
 from knowledge.versions import KnowledgeVersions
 
@@ -48,7 +49,7 @@ class Announcement(BaseModel):
     title: str
     body: str
     locale: Locale
-    platform: Platform
+    platform: EntryPlatform
     valid_from: datetime | None
     valid_until: datetime | None
     scope: Scope

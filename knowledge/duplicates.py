@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.models import LOCALES, entry_id_of
+from core.vocab import LOCALES
+from knowledge.models import entry_id_of
 from knowledge.store import EntryFilter, VectorStore
 
 DEFAULT_THRESHOLD = 0.95  # e5 question-to-question cosine; paraphrases of one question score above this

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from core.errors import DraftdeskError
 
-class KnowledgeError(Exception):
-    """Base class: `code` is stable, the message is for people."""
 
+class KnowledgeError(DraftdeskError):
     code = "knowledge_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidFileError(KnowledgeError):

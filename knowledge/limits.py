@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from core.errors import DraftdeskError
+
 MAX_ID_CHARS = 200
 MAX_QUESTION_CHARS = 500  # a question, a title, an example question
 MAX_ANSWER_CHARS = 4000  # about two pages; an answer is pasted whole into drafts and the draft log
@@ -29,7 +31,7 @@ ID_ALPHABET = ("letters of any script (Chinese included), digits, `_`, `-`, `.` 
 _ID = re.compile(r"[\w.:-]+")  # `@` is left out: `id@locale` is the store key
 
 
-class NestingError(ValueError):
+class NestingError(DraftdeskError, ValueError):
     """A value nests too deeply or holds too many values to be knowledge."""
 
 

@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from core.vocab import EntryPlatform, Intent, Locale
 from knowledge.limits import (
     MAX_ANSWER_CHARS,
     MAX_EXAMPLES,
@@ -24,21 +25,10 @@ from knowledge.limits import (
 )
 
 Kind = Literal["faq", "policy", "announcement", "template"]
-# The buyer intents draftdesk tells apart (drafting/rules/intents.yaml holds their rules); entries may declare the
-# ones they answer.
-Intent = Literal[
-    "logistics", "cancel", "modify_order", "return_refund", "exchange", "price_protection", "coupon", "presale",
-    "invoice", "product_question", "complaint", "bad_review_threat", "bargaining", "bulk_order", "greeting", "other",
-]
-INTENTS: tuple[str, ...] = get_args(Intent)
 MAX_LEARNED = 20  # examples learned from agents' accepted drafts, per entry: the newest are kept
-Platform = Literal["taobao", "pdd", "jd", "amazon", "any"]
-Locale = Literal["zh", "en"]
 EmbedMode = Literal["query", "passage"]
 
 KINDS: tuple[str, ...] = get_args(Kind)
-PLATFORMS: tuple[str, ...] = get_args(Platform)
-LOCALES: tuple[str, ...] = get_args(Locale)
 NAIVE_DATETIME = "must carry a timezone, e.g. 2026-11-11T00:00:00+08:00"
 _INPUT = "owner_input"  # validation context key: the entry comes from a knowledge owner (see `Entry.from_input`)
 
@@ -91,7 +81,7 @@ class Entry(BaseModel):
     question: str = ""
     title: str = ""
     answer: str = Field(min_length=1)
-    platform: Platform = "any"
+    platform: EntryPlatform = "any"
     locale: Locale
     tags: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()  # other ways buyers ask this question; each is matched like the question

@@ -9,12 +9,14 @@ from typing import Any
 
 import jinja2
 
+from core.errors import DraftdeskError
+
 TEMPLATE_DIR = Path(__file__).parent
 # a run of three angle brackets, any width or spacing, reads to a model as the <<< >>> fence around buyer text
 _FENCE = re.compile(r"(?:[<>＜＞﹤﹥‹›〈〉《》][ \t\u3000]*){3,}")
 
 
-class TemplateError(Exception):
+class TemplateError(DraftdeskError):
     """A template is missing or was rendered without a variable it needs."""
 
     code = "template_error"

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import AnnouncementsDep, ClockDep
 from api.schemas import AnnouncementList, AnnouncementRequest, AnnouncementVariants, EntryIdPath
+from core.vocab import EntryPlatform, Locale
 from knowledge.announcements import Announcement, StateFilter
-from knowledge.models import Locale, Platform
 
 router = APIRouter(tags=["announcements"])
 
@@ -36,7 +36,7 @@ def publish_announcement(
     "/v1/announcements", dependencies=[allow(*AGENT, *KNOWLEDGE, *QA)],
     response_model=AnnouncementList, summary="List announcements by state")
 def list_announcements(
-    notices: AnnouncementsDep, clock: ClockDep, state: StateFilter = "active", platform: Platform | None = None,
+    notices: AnnouncementsDep, clock: ClockDep, state: StateFilter = "active", platform: EntryPlatform | None = None,
     locale: Locale | None = None,
 ) -> AnnouncementList:
     """Highest priority first, then the latest start. `platform=taobao` also lists those for every platform."""

@@ -7,8 +7,8 @@ from pydantic import Field
 
 from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import CalendarDep, ClockDep
+from core.vocab import Locale
 from drafting.calendar import CalendarStatus
-from knowledge.models import Locale
 
 router = APIRouter(tags=["calendar"])
 

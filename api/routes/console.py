@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 from fastapi import APIRouter, Request
@@ -22,11 +22,10 @@ from api.auth import QA, SESSION_COOKIE, Caller, allow, identify
 from api.deps import SettingsDep
 from api.errors import ApiError
 from api.security import REPORT_CSP, cross_origin, scheme
+from core.vocab import LOCALES, Locale
 from drafting.wiring import Components
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
 LANG_COOKIE = "draftdesk_lang"
 # The metrics the runs table shows; the comparison lists them all.
 KEY_METRICS = ("hit@1", "hit@3", "similarity", "must_include", "compliance_violations", "unsupported_claims",
@@ -53,10 +52,10 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def pick_lang(request: Request) -> Lang:
+def pick_lang(request: Request) -> Locale:
     """`?lang=` first, then the cookie the toggle sets, then Accept-Language; Chinese by default."""
     for value in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if value in LANGS:
+        if value in LOCALES:
             return value
     ranked = []
     for part in request.headers.get("accept-language", "").split(","):
@@ -66,7 +65,7 @@ def pick_lang(request: Request) -> Lang:
         except ValueError:
             continue
     for _, tag in sorted(ranked, key=lambda item: -item[0]):
-        for lang in LANGS:
+        for lang in LOCALES:
             if tag == lang or tag.startswith(f"{lang}-"):
                 return lang
     return "zh"
@@ -84,7 +83,7 @@ def render(request: Request, page: str, *, csrf_token: str = "", status_code: in
         "page": page, "lang": lang, "t": t, "messages": strings,
         "static": request.scope.get("root_path", "") + "/static", "csrf_token": csrf_token, **context,
     }, status_code=status_code)
-    if request.query_params.get("lang") in LANGS:
+    if request.query_params.get("lang") in LOCALES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
 

@@ -14,8 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import AGENT, allow
 from api.deps import ComponentsDep, MetricsDep, ShopDep
-from api.errors import error_body
+from api.errors import INTERNAL, error_body, error_content
+from api.metrics import Metrics
+from core.errors import DraftdeskError
 from drafting.history import DraftLog, HistoryError
+from drafting.llm.base import OnDelta
 from drafting.models import Draft, DraftRequest
 from drafting.shops import Shop
 from knowledge.errors import KnowledgeError
@@ -35,13 +38,9 @@ async def create_draft(body: DraftRequest, shop: ShopDep, components: Components
     (for `POST /v1/drafts/{id}/feedback`); if the log is unavailable the draft still comes back, with `id: null`.
     """
 
-    def run() -> Draft:  # the model, the store and the log block: one trip to the thread pool for all three
-        draft = shop.drafts.draft(body)
-        metrics.observe_draft(draft)
-        return _logged(components.history, shop, body, draft)
-
-    # a coroutine route: FastAPI would run a plain one in the pool, then its response check in the pool again
-    return await run_in_threadpool(run)
+    # a coroutine route: FastAPI would run a plain one in the pool, then its response check in the pool again;
+    # the model, the store and the log block: one trip to the thread pool for all three
+    return await run_in_threadpool(_drafted, shop, components.history, metrics, body)
 
 
 @router.post(
@@ -62,15 +61,13 @@ async def stream_draft(body: DraftRequest, shop: ShopDep, components: Components
 
     def run() -> None:
         try:
-            draft = shop.drafts.draft(body, on_delta)
-            metrics.observe_draft(draft)
-            draft = _logged(components.history, shop, body, draft)
+            draft = _drafted(shop, components.history, metrics, body, on_delta)
             event = ("draft", draft.model_dump_json())
-        except Exception as exc:
+        except DraftdeskError as exc:
+            event = ("error", json.dumps(error_content(exc), ensure_ascii=False))
+        except Exception:
             log.exception("streamed draft failed")
-            code = getattr(exc, "code", "internal_error")
-            event = ("error", json.dumps(error_body(code, str(exc) if code != "internal_error" else
-                                                   "the draft could not be made"), ensure_ascii=False))
+            event = ("error", json.dumps(error_body(INTERNAL, "the draft could not be made"), ensure_ascii=False))
         loop.call_soon_threadsafe(queue.put_nowait, event)
 
     async def events() -> AsyncIterator[str]:
@@ -85,8 +82,12 @@ async def stream_draft(body: DraftRequest, shop: ShopDep, components: Components
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
-def _logged(history: DraftLog, shop: Shop, body: DraftRequest, draft: Draft) -> Draft:
-    """The draft with its log id; if the log is unavailable the agent still gets the draft, with `id: null`."""
+def _drafted(shop: Shop, history: DraftLog, metrics: Metrics, body: DraftRequest,
+             on_delta: OnDelta | None = None) -> Draft:
+    """Both routes' one path: the draft, counted, logged and given its log id; if the log is unavailable the
+    agent still gets the draft, with `id: null`."""
+    draft = shop.drafts.draft(body, on_delta)
+    metrics.observe_draft(draft)
     try:
         draft_id = history.record(body, draft, shop.kb_version(), shop=shop.name)
     except (HistoryError, KnowledgeError) as exc:

@@ -15,11 +15,12 @@ from api.auth import AGENT, KNOWLEDGE, QA, allow
 from api.deps import DraftsDep, KnowledgeDep
 from api.errors import ApiError
 from api.schemas import Deleted, EntryIdPath, EntryList, EntryOut, EntryVariants, IndexRequest, IndexSummary
+from core.vocab import EntryPlatform, Locale
 from drafting.kblint import lint
 from knowledge.indexing import IndexReport
 from knowledge.learned import MAX_LEARNED_CHARS
 from knowledge.loaders import load_bytes, parse_entries
-from knowledge.models import Entry, Kind, Locale, Platform
+from knowledge.models import Entry, Kind
 from knowledge.service import KnowledgeBase
 from knowledge.store import EntryFilter
 
@@ -88,7 +89,7 @@ async def _index_upload(request: Request, kb: KnowledgeBase, *, dry_run: bool) -
     response_model=EntryList, summary="List knowledge entries")
 def list_knowledge(
     kb: KnowledgeDep,
-    platform: Platform | None = None,
+    platform: EntryPlatform | None = None,
     locale: Locale | None = None,
     kind: Kind | None = None,
     source: str | None = None,

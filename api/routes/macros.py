@@ -7,11 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import AGENT, KNOWLEDGE, allow
 from api.deps import MacrosDep
-from api.errors import ApiError
-from drafting.intent import Intent
-from drafting.macros import MacroInfo, MacroNotApplicable, QuickReply, UnknownMacro
+from core.vocab import Intent, Locale
+from drafting.macros import MacroInfo, QuickReply
 from drafting.order import Order
-from knowledge.models import Locale
 
 router = APIRouter(tags=["macros"])
 
@@ -40,9 +38,4 @@ def list_macros(macros: MacrosDep, intent: Intent | None = None, locale: Locale 
     response_model=QuickReply, summary="Render a quick reply")
 def render_macro(macro_id: str, body: RenderRequest, macros: MacrosDep) -> QuickReply:
     """422 names the order facts the macro needs and the order lacks; 404 for an unknown macro."""
-    try:
-        return macros.render(macro_id, body.order, body.locale)
-    except UnknownMacro as exc:
-        raise ApiError(404, exc.code, str(exc)) from exc
-    except MacroNotApplicable as exc:
-        raise ApiError(422, exc.code, str(exc)) from exc
+    return macros.render(macro_id, body.order, body.locale)  # UnknownMacro: 404, MacroNotApplicable: 422

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import KNOWLEDGE, QA, allow
 from api.deps import ClockDep, ShopDep
 from api.schemas import DuplicateList, DuplicatePair, IndexSummary, Rollback, VersionList, VersionOut
+from core.vocab import Locale
 from knowledge.duplicates import DEFAULT_THRESHOLD, near_duplicates
-from knowledge.models import Locale
 from knowledge.versions import Version
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])

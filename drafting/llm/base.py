@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from core.errors import DraftdeskError
+
 OnDelta = Callable[[str], None]  # receives the reply's text as it arrives, piece by piece
 
 
-class UpstreamError(Exception):
+class UpstreamError(DraftdeskError):
     """The model's API failed (after retries) or answered something unusable; the caller falls back."""
 
     code = "upstream_error"

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import ConfigError
 from drafting.llm.base import ChatModel
 from drafting.llm.openai_compat import OpenAICompatibleChatModel
 from drafting.settings import Settings
-
-
-class ConfigError(Exception):
-    """The configuration names something that cannot work; raised at start-up, not per request."""
-
-    code = "config_error"
-
 
 # name -> (default base URL, default model, needs an API key)
 PRESETS: dict[str, tuple[str | None, str | None, bool]] = {

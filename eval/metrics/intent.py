@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from drafting.intent import INTENTS, Intent
+from core.vocab import INTENTS, Intent
 from eval.metrics.base import MetricResult, Sample
 
 LABELS_FILE = "intent_labels.yaml"

@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from core.vocab import Locale
 from eval.metrics.base import MetricResult, Sample
-from knowledge.models import Locale
 
 LEXICON_FILE = "tone_lexicon.yaml"
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from api import create_app
 from cli.main import app as cli
-from drafting.llm.registry import ConfigError
+from core.errors import ConfigError
 from drafting.settings import Settings
 from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from threadpoolctl import threadpool_info
 
 from api import create_app
-from drafting.llm.registry import ConfigError
+from core.errors import ConfigError
 from drafting.settings import Settings
 from knowledge.errors import EmbedderError, EmbedderMismatchError
 from tests.api.conftest import ROWS, assert_error, configure

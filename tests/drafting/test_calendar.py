@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.errors import ConfigError
+from core.vocab import PLATFORMS
 from drafting.calendar import CalendarError, ShopCalendar, load_calendar
-from drafting.llm.registry import ConfigError
-from drafting.policy import PLATFORMS, PolicyChecker, load_rules
+from drafting.policy import PolicyChecker, load_rules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,9 +9,8 @@ from typing import get_args
 
 import pytest
 
+from core.vocab import INTENTS, Intent
 from drafting.intent import (
-    INTENTS,
-    Intent,
     IntentClassifier,
     IntentResult,
     IntentRules,

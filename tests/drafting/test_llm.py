@@ -11,9 +11,9 @@ import pytest
 import respx
 from pydantic import SecretStr
 
+from core.errors import ConfigError
 from drafting.llm import PRESETS, UpstreamError, build_chat_model
 from drafting.llm.base import ChatModel
-from drafting.llm.registry import ConfigError
 from drafting.settings import Settings
 
 BASE_URL = "https://llm.test/v1"

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.errors import ConfigError
+from core.vocab import PLATFORMS
 from drafting.intent import load_intent_rules
-from drafting.llm.registry import ConfigError
 from drafting.macros import MacroNotApplicable, Macros, MacrosError, MacrosFile, MacroSpec, UnknownMacro, load_macros
 from drafting.order import Order
-from drafting.policy import PLATFORMS, PolicyChecker, load_rules
+from drafting.policy import PolicyChecker, load_rules
 from prompts import TemplateError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

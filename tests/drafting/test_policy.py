@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import ConfigError
 from drafting import policy
 from drafting.llm.base import UpstreamError
-from drafting.llm.registry import ConfigError
 from drafting.models import Compliance, DraftRequest
 from drafting.order import Order
 from drafting.policy import MASK, Example, PolicyChecker, RulesError, load_rules

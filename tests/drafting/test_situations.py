@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from core.vocab import PLATFORMS
 from drafting.authority import load_authority
 from drafting.order import Order
-from drafting.policy import PLATFORMS, PolicyChecker, load_rules
+from drafting.policy import PolicyChecker, load_rules
 from drafting.rulefile import RuleFileError
 from drafting.situations import load_situations
 from prompts import render

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from drafting.intent import INTENTS
+from core.vocab import INTENTS
 from eval.dataset import load_dataset
 from eval.metrics import MetricResult, case_metrics, summarize
 from eval.metrics.base import Sample

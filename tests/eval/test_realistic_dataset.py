@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from core.vocab import INTENTS
 from eval.dataset import Case, Dataset, load_dataset, save_dataset
 from knowledge.loaders import load_path
-from knowledge.models import INTENTS, Entry
+from knowledge.models import Entry
 from tests.conftest import ROOT, SAMPLE_KB
 from tests.eval.labels import (
     ANSWERING_KINDS,

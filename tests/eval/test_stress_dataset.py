@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 
+from core.vocab import INTENTS
 from eval.dataset import Dataset, load_dataset
 from knowledge.loaders import load_path
-from knowledge.models import INTENTS, Entry
+from knowledge.models import Entry
 from tests.conftest import ROOT, SAMPLE_KB
 from tests.eval.labels import (
     ANSWERING_KINDS,
