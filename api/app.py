@@ -32,11 +32,11 @@ from api.routes import (
     written,
 )
 from api.security import SecurityHeadersMiddleware, is_loopback
+from composition.settings import Settings
+from composition.wiring import build_components
 from core.errors import ConfigError
-from drafting.learning import Learner
-from drafting.settings import Settings
-from drafting.wiring import build_components
 from knowledge.embedders import Embedder
+from records.learning import Learner
 
 # Seconds an idle HTTP connection stays open: longer than a proxy's or client's idle timeout (nginx 60-75 s, cloud
 # load balancers 60 s, httpx 5 s). At uvicorn's 5 s a busy server closes a connection just as the client reuses it,

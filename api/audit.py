@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logs import request_id
 from api.security import client_source
-from drafting.audit import AuditLog
+from records.audit import AuditLog
 
 _CHANGES = ("/v1/knowledge", "/v1/announcements", "/console/session")
 _READS = ("GET", "HEAD", "OPTIONS")

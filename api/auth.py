@@ -22,10 +22,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.errors import ApiError, error_body
 from api.limits import RateLimiter, retry_after
 from api.security import arrived_on_network, cross_origin, same_origin
+from composition.settings import Settings
+from composition.wiring import Components
 from core.vocab import KeyRole
-from drafting.keys import ApiKey
-from drafting.settings import Settings
-from drafting.wiring import Components
+from records.keys import ApiKey
 
 SESSION_COOKIE = "draftdesk_session"
 CSRF_HEADER = "x-csrf-token"

@@ -15,19 +15,19 @@ from starlette.concurrency import run_in_threadpool
 
 from api.logs import request_id
 from api.metrics import Metrics
+from composition.settings import Settings
+from composition.shops import Shop
+from composition.wiring import Components
+from core.shop_ids import DEFAULT_SHOP
 from drafting.calendar import ShopCalendar
-from drafting.history import DraftLog
-from drafting.keys import ApiKey
-from drafting.learning import Learner
 from drafting.macros import Macros
 from drafting.service import DraftService
-from drafting.settings import Settings
-from drafting.shop_ids import DEFAULT_SHOP
-from drafting.shops import Shop
-from drafting.wiring import Components
 from knowledge.announcements import Announcements
 from knowledge.journal import Origin, acting
 from knowledge.service import KnowledgeBase
+from records.history import DraftLog
+from records.keys import ApiKey
+from records.learning import Learner
 
 
 def _components(request: Request) -> Components:

@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -27,16 +28,20 @@ def new_request_id(incoming: str | None) -> str:
 def install_request_id() -> None:
     """Every log record gets `request_id` (None outside a request), whichever handler or logger sees it; once."""
     current = logging.getLogRecordFactory()
-    if getattr(current, "_draftdesk_request_id", False):
-        return
+    if not isinstance(current, _WithRequestId):
+        logging.setLogRecordFactory(_WithRequestId(current))
 
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = current(*args, **kwargs)
+
+class _WithRequestId:
+    """A log record factory that adds the request id to what the factory before it makes."""
+
+    def __init__(self, before: Callable[..., logging.LogRecord]) -> None:
+        self._before = before
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._before(*args, **kwargs)
         record.request_id = request_id.get()
         return record
-
-    factory._draftdesk_request_id = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(factory)
 
 
 def configure_logging(fmt: Literal["json", "text"] = "json", level: int = logging.INFO) -> None:

@@ -1,6 +1,6 @@
 """Eval runs on disk, for the web console's QA view: list `runs_dir/<name>/summary.json`, find a run's report,
 and the per-metric deltas between two summaries. Reading JSON files only: scoring and the gate stay in `eval`
-(`draftdesk eval compare`), which the api layer does not import; both take the deltas from `drafting.deltas`."""
+(`draftdesk eval compare`), which the api layer does not import; both take the deltas from `records.deltas`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafting.deltas import MetricDelta, metric_deltas
+from records.deltas import MetricDelta, metric_deltas
 
 SUMMARY_FILE = "summary.json"  # the names `eval.runner` writes
 REPORT_FILE = "report.html"

@@ -9,14 +9,14 @@ from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from core.vocab import EntryPlatform, Locale
-from drafting.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
-from drafting.history import LoggedDraft
 from drafting.kblint import Finding
 from drafting.order import quotable
 from knowledge.announcements import Announcement
 from knowledge.labels import NO_LABELS, Labels, LabelSource
 from knowledge.limits import ID_ALPHABET, MAX_ANSWER_CHARS, MAX_ID_CHARS, MAX_QUESTION_CHARS
 from knowledge.models import Entry, Scope, aware
+from records.analytics import Acceptance, Count, Gap, HourPlan, ShiftPlan
+from records.history import LoggedDraft
 
 MAX_ROWS = 5000
 MAX_FINAL_CHARS = 8000

@@ -17,7 +17,7 @@ from knowledge.embedders.e5_folder import ensure_e5_folder
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
 
-COLLECTION = "draftdesk-kb"  # drafting.settings.Settings().collection: the servers open what is indexed here
+COLLECTION = "draftdesk-kb"  # composition.settings.Settings().collection: the servers open what is indexed here
 
 
 def index_draftdesk(entries: list[Entry], data_dir: Path, embedder: Embedder) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 COLLECTION = "naive-kb"
 PROMPT = ChatPromptTemplate.from_messages([
@@ -74,7 +74,8 @@ def build_chain(store: Any, llm: str) -> Runnable[Any, str]:
     else:
         from langchain_openai import ChatOpenAI
 
-        model = ChatOpenAI(model="fake", base_url=llm, api_key="not-needed", timeout=20, max_retries=2)  # type: ignore[arg-type]
+        model = ChatOpenAI(model="fake", base_url=llm, api_key=SecretStr("not-needed"), timeout=20,
+                           max_retries=2)
     return {"context": retriever | _format_docs, "question": RunnablePassthrough()} | PROMPT | model | StrOutputParser()
 
 

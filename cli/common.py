@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 import gc
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar, cast
 
 import typer
 
-from core.errors import ConfigError
-from drafting.history import HistoryError
-from drafting.settings import Settings
-from drafting.shops import Shop
-from drafting.wiring import Components, build_components
-from knowledge.errors import KnowledgeError
+from composition.settings import Settings
+from composition.shops import Shop
+from composition.wiring import Components, build_components
+from core.errors import DraftdeskError
 from knowledge.journal import Origin, acting
-from prompts import TemplateError
 
+T = TypeVar("T")
 
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
-def guard(fn: Any) -> Any:
+def guard(fn: Callable[[], T]) -> T:
     """Our errors and bad settings become one line on stderr and a non-zero exit, never a traceback."""
     try:
         return fn()
-    except (KnowledgeError, HistoryError, ConfigError, TemplateError) as exc:
-        fail(str(exc))
-    except ValueError as exc:  # pydantic ValidationError is a ValueError
+    except ValueError as exc:  # a bad value given: pydantic's ValidationError, a shop id, a nesting limit
         fail(str(exc), 2)
+    except DraftdeskError as exc:
+        fail(str(exc))
 
 
 def components(ctx: typer.Context) -> Components:
@@ -39,7 +38,7 @@ def components(ctx: typer.Context) -> Components:
         acting.set(Origin(actor="cli"))  # the knowledge changes this command makes, in the audit log
         ctx.meta["components"] = guard(lambda: build_components(settings))
         ctx.call_on_close(lambda: _release(ctx))
-    return ctx.meta["components"]  # type: ignore[no-any-return]
+    return cast(Components, ctx.meta["components"])
 
 
 def _release(ctx: typer.Context) -> None:
@@ -55,4 +54,4 @@ def _release(ctx: typer.Context) -> None:
 def shop(ctx: typer.Context) -> Shop:
     """The shop named by `draftdesk --shop S` (or $DRAFTDESK_SHOP; `default` if neither)."""
     parts = components(ctx)
-    return guard(lambda: parts.shops.get(ctx.meta["shop"]))  # type: ignore[no-any-return]
+    return guard(lambda: parts.shops.get(ctx.meta["shop"]))

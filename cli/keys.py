@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from cli.common import guard
+from composition.settings import Settings
 from core.vocab import KEY_ROLES
-from drafting.audit import AuditLog
-from drafting.history import open_engine
-from drafting.keys import ApiKey, KeyStore
-from drafting.settings import Settings
+from records.audit import AuditLog
+from records.history import open_engine
+from records.keys import ApiKey, KeyStore
 
 app = typer.Typer(help="Create, list and revoke API keys (stored hashed in the draft-log database).",
                   no_args_is_help=True)
@@ -28,7 +28,7 @@ def key_stores(settings: Settings) -> tuple[KeyStore, AuditLog]:
         retention = timedelta(days=settings.audit_retention_days) if settings.audit_retention_days else None
         return KeyStore(engine, clock), AuditLog(engine, clock, retention)
 
-    return guard(open_both)  # type: ignore[no-any-return]
+    return guard(open_both)
 
 
 def shown(key: ApiKey) -> dict[str, object]:

@@ -15,11 +15,11 @@ from cli.common import components, fail, guard, shop
 from cli.keys import app as keys_app
 from cli.keys import key_stores
 from cli.suggest import suggest_examples
+from composition.settings import Settings
+from core.shop_ids import DEFAULT_SHOP, check_shop
 from core.vocab import ENTRY_PLATFORMS, LOCALES
 from drafting.kblint import lint
 from drafting.models import DraftRequest
-from drafting.settings import Settings
-from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from eval.cli import app as eval_app
 from knowledge.announcements import STATES, Announcement, StateFilter
 from knowledge.labels import NO_LABELS

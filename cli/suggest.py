@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 
 from cli.common import fail, guard
-from drafting.llm import build_chat_model
-from drafting.settings import Settings
+from composition.llm import build_chat_model
+from composition.settings import Settings
 from drafting.suggestions import ExampleSuggester, Failure, wanting_examples
 from knowledge.loaders import load_path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-import cn2an  # type: ignore[import-untyped]  # the package ships no type hints
+import cn2an
 
 _ZH_NUM = "[零一二两三四五六七八九十百千万]+"
 _NUM = rf"(\d+(?:\.\d+)?|{_ZH_NUM})"

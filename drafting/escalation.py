@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -53,7 +53,7 @@ class EscalationRules(BaseModel):
 
     @model_validator(mode="after")
     def _all_triggers(self) -> EscalationRules:
-        if missing := [t for t in TriggerId.__args__ if t not in self.triggers]:  # type: ignore[attr-defined]
+        if missing := [t for t in get_args(TriggerId) if t not in self.triggers]:
             raise ValueError(f"triggers missing: {', '.join(missing)}")
         return self
 
@@ -89,7 +89,7 @@ class Escalator:
         self._authority = authority
 
     def assess(
-        self, request: DraftRequest, locale: str, intent: str | None, *, confident: bool, retrieval: str = ""
+        self, request: DraftRequest, locale: Locale, intent: str | None, *, confident: bool, retrieval: str = ""
     ) -> Escalation:
         """`retrieval` says how close the best match came, for the low-confidence reason."""
         fired: list[tuple[TriggerId, Role, str]] = []  # (trigger, role that may handle it, detail)
@@ -109,14 +109,16 @@ class Escalator:
                  if ROLES.index(to) > mine or self._rules.triggers[t].always_human
                  or (t == "refund_above_limit" and beyond_all)]
         specs = self._rules.triggers
-        reasons = [Reason(code=t, message=specs[t].message[locale] + detail) for t, _, detail in above]  # type: ignore[index]
+        reasons = [Reason(code=t, message=specs[t].message[locale] + detail) for t, _, detail in above]
         targets = [to for _, to, _ in above if ROLES.index(to) > mine]
         return Escalation(
             reasons=reasons, to=max(targets, key=ROLES.index) if targets else None,
             always_human=beyond_all or any(specs[t].always_human for t, _, _ in above),
         )
 
-    def handoff(self, escalation: Escalation, request: DraftRequest, locale: str, intent: str | None) -> Handoff | None:
+    def handoff(
+        self, escalation: Escalation, request: DraftRequest, locale: Locale, intent: str | None
+    ) -> Handoff | None:
         """A short note for the colleague who takes over: who, why, the order, the buyer's words."""
         if not escalation.needs_human:
             return None
@@ -129,11 +131,11 @@ class Escalator:
         return Handoff(to=to, note=note)
 
     @staticmethod
-    def _matches(spec: TriggerSpec, request: DraftRequest, locale: str, intent: str | None) -> bool:
+    def _matches(spec: TriggerSpec, request: DraftRequest, locale: Locale, intent: str | None) -> bool:
         message = request.message
         if intent is not None and intent in spec.intents:
             return True
-        if any(re.search(p, message, re.I) for p in spec.keywords.get(locale, [])):  # type: ignore[call-overload]
+        if any(re.search(p, message, re.I) for p in spec.keywords.get(locale, [])):
             return True
         if spec.shouting and (_SHOUT.search(message) or _shouting(message)):
             return True
@@ -141,10 +143,10 @@ class Escalator:
         return spec.earlier_buyer_turns is not None and earlier >= spec.earlier_buyer_turns
 
     def _refund(
-        self, request: DraftRequest, locale: str, spec: TriggerSpec
+        self, request: DraftRequest, locale: Locale, spec: TriggerSpec
     ) -> tuple[TriggerId, Role, str, bool] | None:
         """The refund trigger, who may approve it, the amounts, and whether it is beyond every role."""
-        amount = _asked_amount(request.message, spec.amounts.get(locale, [])) or request.order.amount  # type: ignore[call-overload]
+        amount = _asked_amount(request.message, spec.amounts.get(locale, [])) or request.order.amount
         limits = self._authority.limits(request.role)
         if amount is None or amount <= limits.max_refund:
             return None

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 
-import cn2an  # type: ignore[import-untyped]  # the package ships no type hints
+import cn2an
 
 # look-alikes of Latin letters, after case folding; digits and CJK are left alone
 _HOMOGLYPHS = str.maketrans({

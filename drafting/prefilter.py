@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 _MAX_EXACT = 64  # strings a part may expand to (`(a|b)(c|d)` is 4) before it counts as unknown
@@ -107,9 +108,10 @@ def _item(op: str, arg: Any) -> _Info:
     if op == "BRANCH":
         infos = [_sequence(alt) for alt in arg[1]]
         exacts = [e for e, _ in infos]
-        exact = frozenset().union(*exacts) if all(e is not None for e in exacts) else None  # type: ignore[arg-type]
+        exact = frozenset(chain.from_iterable(e for e in exacts if e is not None)) \
+            if all(e is not None for e in exacts) else None
         reqs = [e if e is not None and "" not in e else r for e, r in infos]
-        required = frozenset().union(*reqs) if all(r for r in reqs) else None  # type: ignore[arg-type]
+        required = frozenset(chain.from_iterable(r for r in reqs if r)) if all(r for r in reqs) else None
         return (exact if exact is not None and len(exact) <= _MAX_EXACT else None), required
     if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
         low, high, sub = arg

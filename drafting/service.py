@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from core.vocab import ROLES
+from core.vocab import ROLES, Locale
 from drafting.answerability import Answerability, Choice, load_answerability
 from drafting.authority import Authority, load_authority
 from drafting.calendar import CalendarStatus, ShopCalendar
@@ -55,7 +55,7 @@ class _Case:
     """What the draft is built from, worked out once per request."""
 
     request: DraftRequest
-    locale: str
+    locale: Locale
     at: datetime
     found: Retrieval
     intent: IntentResult | None
@@ -205,13 +205,13 @@ class DraftService:
             retrieval=choice.message,
         ), playbook)
         status = self._calendar.status(at, carrier=request.order.carrier) if self._calendar else None
-        calendar_notice = self._calendar.render_notice(status, locale) if self._calendar and status else None  # type: ignore[arg-type]
+        calendar_notice = self._calendar.render_notice(status, locale) if self._calendar and status else None
         return _Case(
             request=request, locale=locale, at=at, found=found, intent=intent, types=types, playbook=playbook,
             situation=situation, choice=choice, mode=mode, why=why, live=live, escalation=escalation,
             handoff=self._escalator.handoff(escalation, request, locale, intent_id),
             calendar=status if calendar_notice else None, calendar_notice=calendar_notice,
-            quick_replies=self._macros.for_intent(intent_id, request.order, locale)  # type: ignore[arg-type]
+            quick_replies=self._macros.for_intent(intent_id, request.order, locale)
             if self._macros and intent_id else [],
         )
 
@@ -339,7 +339,7 @@ class _Finisher:
         text, compliance = self.screen(text) if self.screen else (text, None)
         case = self.case
         return Draft(
-            draft=text, language=case.locale,  # type: ignore[arg-type]
+            draft=text, language=case.locale,
             citations=cited, candidates=[Citation.from_hit(h) for h in case.found.candidates],
             confidence=_confidence(case), needs_human=case.escalation.needs_human, reasons=reasons or [],
             answer_mode=case.mode, answer_reason=case.why,

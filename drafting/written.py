@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from core.errors import DraftdeskError
+from core.vocab import Locale, Platform
 from drafting.intent import IntentDetector
 from drafting.models import DraftRequest, OutreachRequest, ReviewReplyRequest, WrittenReply
 from drafting.policy import PolicyChecker
@@ -52,9 +53,9 @@ class WrittenReplies:
         text = render(f"review_reply.{locale}", topic=topic, rating=request.rating)
         return self._checked(text, "review_reply", topic, request.platform, locale, request.review)
 
-    def _checked(self, text: str, kind: str, topic: str | None, platform: str, locale: str,
+    def _checked(self, text: str, kind: str, topic: str | None, platform: Platform, locale: Locale,
                  said: str) -> WrittenReply:
-        asked = DraftRequest(message=said or kind, platform=platform, locale=locale)  # type: ignore[arg-type]
+        asked = DraftRequest(message=said or kind, platform=platform, locale=locale)
         text, compliance = self._policy.screen(text, asked, locale)
-        return WrittenReply(text=text, language=locale, kind=kind, topic=topic,  # type: ignore[arg-type]
+        return WrittenReply(text=text, language=locale, kind=kind, topic=topic,
                             compliance=compliance)

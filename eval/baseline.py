@@ -43,7 +43,7 @@ class BaselinePipeline:
         top = hits[0] if hits else None
         text = render(f"baseline.{locale}", entry=top.entry if top else None)
         return Draft(
-            draft=text, language=locale,  # type: ignore[arg-type]
+            draft=text, language=locale,
             citations=[Citation.from_hit(top)] if top else [], candidates=[Citation.from_hit(h) for h in hits],
             confidence=min(1.0, max(0.0, top.score)) if top else 0.0, answer_mode="entry" if top else "holding",
             needs_human=False, reasons=[], provider=PROVIDER, degraded=False,

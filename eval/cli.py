@@ -12,9 +12,9 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from composition.llm import build_chat_model
+from composition.settings import Settings
 from core.errors import ConfigError
-from drafting.llm import build_chat_model
-from drafting.settings import Settings
 from eval import compare, prepare, runner
 from eval.dataset import Split, load_dataset
 from knowledge.embedders import load_embedder

@@ -22,9 +22,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import DraftdeskError
-from drafting import deltas
 from eval.metrics import higher_is_better
 from eval.runner import RESULTS_FILE, SUMMARY_FILE
+from records import deltas
 
 DEFAULT_TOLERANCE = 0.05  # a per-case similarity drop larger than this is a regression
 Delta = deltas.MetricDelta

@@ -13,6 +13,7 @@ resolves them) or the name of an indexed knowledge base: scores are only compara
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,8 +92,7 @@ class Dataset(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Dataset:
-        seen: set[str] = set()
-        dupes = sorted({c.id for c in self.cases if c.id in seen or seen.add(c.id)})  # type: ignore[func-returns-value]
+        dupes = sorted(case_id for case_id, n in Counter(c.id for c in self.cases).items() if n > 1)
         if dupes:
             raise ValueError(f"duplicate case ids: {', '.join(dupes)}")
         return self

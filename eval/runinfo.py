@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from drafting.settings import Settings
+from composition.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

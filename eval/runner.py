@@ -20,15 +20,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from tqdm import tqdm  # type: ignore[import-untyped]
+from tqdm import tqdm
 
+from composition.settings import Settings
+from composition.shops import Shop
+from composition.wiring import build_components
 from drafting.authority import load_authority
 from drafting.llm import ChatModel
 from drafting.models import Draft, DraftRequest
 from drafting.policy import PolicyChecker, buyer_words, load_rules
-from drafting.settings import Settings
-from drafting.shops import Shop
-from drafting.wiring import build_components
 from eval import by_intent, curve, report, runinfo
 from eval.baseline import BaselinePipeline
 from eval.dataset import Case, Dataset, Split, load_dataset

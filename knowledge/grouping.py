@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -55,7 +55,7 @@ class Grouped(Generic[T, R]):
             self._lead()
         if ask.error is not None:
             raise ask.error
-        return ask.result  # type: ignore[return-value]  # set with finished when there is no error
+        return cast(R, ask.result)  # set with finished when there is no error
 
     def _lead(self) -> None:
         """Run one batch (the leader's own item first), then hand the lead to the first caller still waiting."""

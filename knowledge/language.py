@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+from core.vocab import Locale
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]+")
 
 
-def detect_locale(text: str) -> str:
+def detect_locale(text: str) -> Locale:
     """'zh' when Chinese characters carry the text, else 'en' (the default for empty text too)."""
     cjk = len(_CJK.findall(text))
     latin_words = len(_LATIN.findall(text))

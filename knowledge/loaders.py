@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -164,8 +165,7 @@ def _collect(row: dict[str, Any], where: str, source: str, entries: list[Entry],
 
 
 def _check_unique(entries: list[Entry], source: str) -> None:
-    seen: set[str] = set()
-    dupes = sorted({e.key for e in entries if e.key in seen or seen.add(e.key)})  # type: ignore[func-returns-value]
+    dupes = sorted(key for key, n in Counter(e.key for e in entries).items() if n > 1)
     if dupes:
         raise InvalidFileError(source, [f"duplicate id and locale: {', '.join(dupes)}"])
 

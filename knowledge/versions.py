@@ -106,7 +106,7 @@ class KnowledgeVersions:
         gets a version too, once no change is in flight."""
         latest = self.latest()
         if latest is None or latest.digest == store_digest(self._store)[0]:
-            return []  # no version yet: `drafting.kbversion` records the first when a draft needs it
+            return []  # no version yet: `knowledge.kbversion` records the first when a draft needs it
         version = self.snapshot("the knowledge base as found at start (changed without a version)")
         self._audit.changed(version.reason, version.number, NOBODY, recovered=True)
         return [version]

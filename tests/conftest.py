@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from knowledge.chroma import open_chroma_client
 from knowledge.chroma_store import ChromaStore
 from knowledge.embedders import DEFAULT_EMBEDDER, Embedder, load_embedder

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import make_url
 
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from api.charts import bar_chart
 from api.deps import CalendarDep, ComponentsDep, HistoryDep, ShopDep
 from api.errors import ApiError
 from api.schemas import AcceptanceReport, AwareDatetime, GapReport, StaffingReport, VolumeReport
-from drafting import analytics
+from records import analytics
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import allow
 from api.deps import ComponentsDep, ShopDep
 from api.schemas import AuditItem, AuditList
-from drafting.keys import ApiKey
-from drafting.shop_ids import DEFAULT_SHOP
+from core.shop_ids import DEFAULT_SHOP
+from records.keys import ApiKey
 
 router = APIRouter(tags=["audit"])
 

@@ -22,8 +22,8 @@ from api.auth import QA, SESSION_COOKIE, Caller, allow, identify
 from api.deps import SettingsDep
 from api.errors import ApiError
 from api.security import REPORT_CSP, cross_origin, scheme
+from composition.wiring import Components
 from core.vocab import LOCALES, Locale
-from drafting.wiring import Components
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 LANG_COOKIE = "draftdesk_lang"

@@ -16,12 +16,12 @@ from api.auth import AGENT, allow
 from api.deps import ComponentsDep, MetricsDep, ShopDep
 from api.errors import INTERNAL, error_body, error_content
 from api.metrics import Metrics
+from composition.shops import Shop
 from core.errors import DraftdeskError
-from drafting.history import DraftLog, HistoryError
 from drafting.llm.base import OnDelta
 from drafting.models import Draft, DraftRequest
-from drafting.shops import Shop
 from knowledge.errors import KnowledgeError
+from records.history import DraftLog, HistoryError
 
 router = APIRouter(tags=["drafts"])
 log = logging.getLogger("draftdesk.api")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.auth import AGENT, QA, allow
 from api.deps import HistoryDep, LearnerDep, ShopDep
 from api.schemas import DraftHistory, FeedbackReceipt, FeedbackRequest, LearnedExample
-from drafting.history import LoggedDraft
+from records.history import LoggedDraft
 
 router = APIRouter(tags=["feedback"])
 

@@ -67,7 +67,7 @@ async def index_knowledge(
     else:
         raise ApiError(415, "unsupported_media_type", "send application/json entries or a multipart/form-data file")
     findings = await run_in_threadpool(lint, drafts.policy, entries)
-    return IndexSummary(**report.as_dict(), compliance=findings)  # type: ignore[arg-type]
+    return IndexSummary.model_validate({**report.as_dict(), "compliance": findings})
 
 
 async def _index_upload(request: Request, kb: KnowledgeBase, *, dry_run: bool) -> tuple[IndexReport, list[Entry]]:

@@ -33,7 +33,7 @@ async def rollback(number: int, shop: ShopDep, clock: ClockDep) -> Rollback:
     """Entries of that version come back (only changed ones are embedded again), later ones are deleted; the
     result is a new version, so a rollback can itself be undone."""
     report, version = await run_in_threadpool(shop.versions.rollback, number, clock())
-    return Rollback(summary=IndexSummary(**report.as_dict()), version=_out(version))  # type: ignore[arg-type]
+    return Rollback(summary=IndexSummary.model_validate(report.as_dict()), version=_out(version))
 
 
 @router.get(

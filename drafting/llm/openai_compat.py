@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import SecretStr
 
 from drafting.llm.base import OnDelta, UpstreamError
 
@@ -26,7 +27,7 @@ class OpenAICompatibleChatModel:
         self._deadline_s = deadline_s
         self._passed = threading.local()  # the deadline flag of the completion running on this thread
         self._chat: Any = ChatOpenAI(
-            model=model, base_url=base_url, api_key=api_key,  # type: ignore[arg-type]
+            model=model, base_url=base_url, api_key=SecretStr(api_key),
             timeout=timeout_s, max_retries=max_retries, temperature=temperature,
             http_client=httpx.Client(event_hooks={"request": [self._refuse_after_deadline]}),
         )

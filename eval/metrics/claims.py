@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-import cn2an  # type: ignore[import-untyped]
+import cn2an
 
 ClaimKind = Literal["date", "time", "percent", "amount", "duration", "number", "promise"]
 

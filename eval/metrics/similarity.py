@@ -40,7 +40,7 @@ class EmbeddingSimilarity:
 
 def rouge_l_f1(draft: str, reference: str, locale: str) -> MetricResult:
     """F1 of the longest common subsequence: of characters for zh, of lower-cased words for en."""
-    from rouge_score import rouge_scorer  # type: ignore[import-untyped]  # lazy: it imports nltk
+    from rouge_score import rouge_scorer  # lazy: it imports nltk
 
     name = "rougeL"
     missing = _missing(name, draft, reference)

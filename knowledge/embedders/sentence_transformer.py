@@ -16,7 +16,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a progress bar per model load is noise in server logs
+        hf_logging.disable_progress_bar()  # a progress bar per model load is noise in server logs
 
         try:
             self._model: Any = SentenceTransformer(model_path, device=device, local_files_only=True)

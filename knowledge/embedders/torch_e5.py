@@ -13,7 +13,7 @@ def pooled_e5(folder: Path) -> Any:
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a bar per model load is noise in logs
+    hf_logging.disable_progress_bar()  # a bar per model load is noise in logs
 
     class Pooled(torch.nn.Module):
         def __init__(self, bert: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.fakes import HashingEmbedder
 
 ROWS: list[dict[str, Any]] = [

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from api import create_app
 from cli.main import app as cli
+from composition.settings import Settings
 from core.errors import ConfigError
-from drafting.settings import Settings
 from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder
 
@@ -305,8 +305,8 @@ def test_a_source_gets_a_new_row_when_its_window_closes(secured: Settings) -> No
 def test_old_audit_rows_are_dropped(secured: Settings) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from drafting.audit import AuditLog
-    from drafting.history import open_engine
+    from records.audit import AuditLog
+    from records.history import open_engine
 
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     audit = AuditLog(open_engine(secured.database), lambda: now[0], retention=timedelta(days=30))
@@ -321,8 +321,8 @@ def test_an_audit_log_from_before_counts_gains_its_columns(tmp_path: Path) -> No
     import sqlite3
     from datetime import UTC, datetime
 
-    from drafting.audit import AuditLog
-    from drafting.history import open_engine
+    from records.audit import AuditLog
+    from records.history import open_engine
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as old:

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from composition.settings import Settings
 from drafting.calendar import CalendarError
-from drafting.settings import Settings
 from tests.api.conftest import assert_error, configure
 from tests.fakes import HashingEmbedder
 

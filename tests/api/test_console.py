@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from api.routes.console import WEB_DIR
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ROWS, configure, total
 from tests.fakes import HashingEmbedder
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from api.auth import SESSION_COOKIE
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from drafting.settings import Settings
-from drafting.shop_ids import DEFAULT_SHOP, collection_name
+from composition.settings import Settings
+from core.shop_ids import DEFAULT_SHOP, collection_name
 from knowledge.chroma import open_chroma_client
 from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from drafting.shops import Shops
+from composition.shops import Shops
 
 
 def _calls(dependant: Any) -> set[Any]:

@@ -11,8 +11,8 @@ import respx
 from fastapi.testclient import TestClient
 
 from api import create_app
+from composition.settings import Settings
 from drafting.policy import RulesError
-from drafting.settings import Settings
 from tests.api.conftest import ROWS, configure
 from tests.api.test_drafts_with_llm import COMPLETIONS, completion
 from tests.fakes import HashingEmbedder

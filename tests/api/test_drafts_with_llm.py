@@ -10,7 +10,7 @@ import respx
 from fastapi.testclient import TestClient
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ASK, COMPLETIONS, ROWS, configure
 from tests.fakes import HashingEmbedder
 

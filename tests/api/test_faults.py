@@ -15,7 +15,7 @@ import respx
 from fastapi.testclient import TestClient
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from knowledge.errors import EmbedderError, StoreUnavailableError
 from tests.api.conftest import ASK, COMPLETIONS, ROWS, assert_error, configure
 from tests.api.test_drafts_stream import events

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder
 

@@ -24,7 +24,7 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from knowledge.embedders import Embedder
 from tests.conftest import MODEL_CACHE, SAMPLE_KB
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from threadpoolctl import threadpool_info
 
 from api import create_app
+from composition.settings import Settings
 from core.errors import ConfigError
-from drafting.settings import Settings
 from knowledge.errors import EmbedderError, EmbedderMismatchError
 from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api import create_app
 from api.logs import configure_logging
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ASK, COMPLETIONS, configure
 from tests.fakes import HashingEmbedder
 

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests import services
 from tests.api.conftest import ROWS, configure
 from tests.conftest import MODEL_CACHE, ROOT

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from knowledge.embedders import Embedder
 from tests.conftest import MODEL_CACHE, SAMPLE_KB
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ROWS, assert_error, configure
 from tests.fakes import HashingEmbedder
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.fakes import HashingEmbedder
 
 

@@ -30,7 +30,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ROWS
 from tests.conftest import MODEL_CACHE, ROOT
 from tests.fakes import HashingEmbedder

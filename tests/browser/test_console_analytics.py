@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from api import create_app
 from api.routes.console import WEB_DIR
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ROWS
 from tests.browser.conftest import serve_app
 from tests.conftest import MODEL_CACHE

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from api import create_app
-from drafting.settings import Settings
+from composition.settings import Settings
 from tests.api.conftest import ROWS
 from tests.browser.conftest import serve_app
 from tests.conftest import MODEL_CACHE

@@ -11,10 +11,11 @@ import pytest
 import respx
 from pydantic import SecretStr
 
+from composition.llm import PRESETS, build_chat_model
+from composition.settings import Settings
 from core.errors import ConfigError
-from drafting.llm import PRESETS, UpstreamError, build_chat_model
+from drafting.llm import UpstreamError
 from drafting.llm.base import ChatModel
-from drafting.settings import Settings
 
 BASE_URL = "https://llm.test/v1"
 COMPLETIONS = f"{BASE_URL}/chat/completions"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from composition.settings import Settings
 from drafting.models import Citation, Draft
-from drafting.settings import Settings
 from eval.dataset import Case
 from eval.metrics.base import Sample
 

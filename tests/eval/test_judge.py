@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import respx
 
-from drafting.settings import Settings
+from composition.settings import Settings
 from eval import runner
 from eval.metrics.judge import LLMJudge, parse_verdict
 from eval.runner import RunOptions

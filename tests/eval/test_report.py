@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from drafting.settings import Settings
+from composition.settings import Settings
 from eval import runner
 from eval.curve import CurvePoint
 from eval.report import badness, curve_plot

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from drafting.settings import Settings
-from drafting.wiring import build_components
+from composition.settings import Settings
+from composition.wiring import build_components
 from eval import runner
 from eval.metrics import LOWER_IS_BETTER
 from eval.runner import PipelineName, RunOptions

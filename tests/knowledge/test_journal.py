@@ -42,7 +42,7 @@ class Dying(HashingEmbedder):
 
 
 class Heard:
-    """The audit side: what it was told (a row per version, as `drafting.version_audit` writes them: not again
+    """The audit side: what it was told (a row per version, as `records.version_audit` writes them: not again
     after a crash), and optionally a death before or after writing the row."""
 
     def __init__(self, die: str = "") -> None:

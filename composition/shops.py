@@ -10,11 +10,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from drafting.kbversion import KbVersion
+from core.shop_ids import DEFAULT_SHOP, check_shop
 from drafting.service import DraftService
-from drafting.shop_ids import DEFAULT_SHOP, check_shop
 from drafting.written import WrittenReplies
 from knowledge.announcements import Announcements
+from knowledge.kbversion import KbVersion
 from knowledge.service import KnowledgeBase
 from knowledge.store import VectorStore
 from knowledge.versions import KnowledgeVersions

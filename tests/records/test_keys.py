@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from drafting.history import open_engine
-from drafting.keys import ApiKeyError, KeyStore
+from records.history import open_engine
+from records.keys import ApiKeyError, KeyStore
 
 T0 = datetime(2026, 11, 11, 1, 30, tzinfo=UTC)
 

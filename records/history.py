@@ -36,8 +36,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import DraftdeskError
+from core.shop_ids import DEFAULT_SHOP
 from drafting.models import Draft, DraftRequest
-from drafting.shop_ids import DEFAULT_SHOP
 from knowledge.grouping import Grouped
 
 Action = Literal["accepted", "edited", "rejected"]

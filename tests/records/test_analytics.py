@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from drafting import analytics
-from drafting.history import DraftLog, open_engine
-from tests.drafting.test_history import T0, Clock, make_pair
+from records import analytics
+from records.history import DraftLog, open_engine
 from tests.fakes import HashingEmbedder
+from tests.records.test_history import T0, Clock, make_pair
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -13,14 +13,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from core.shop_ids import DEFAULT_SHOP, InvalidShopError, check_shop
 from core.vocab import KEY_ROLES, KeyRole
-from drafting.history import HistoryError, create_tables, database_errors
-from drafting.shop_ids import DEFAULT_SHOP, InvalidShopError, check_shop
+from records.history import HistoryError, create_tables, database_errors
 
 PREFIX = "dd"
 USE_RECORDED_EVERY = timedelta(minutes=1)  # how fresh `last_used_at` is kept
@@ -147,6 +148,6 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _key(row: _KeyRow) -> ApiKey:
-    return ApiKey(id=row.id, role=row.role, shop=row.shop, label=row.label,  # type: ignore[arg-type]
+    return ApiKey(id=row.id, role=cast(KeyRole, row.role), shop=row.shop, label=row.label,
                   created_at=_aware(row.created_at) or row.created_at, revoked_at=_aware(row.revoked_at),
                   last_used_at=_aware(row.last_used_at))

@@ -6,26 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from drafting.audit import AuditLog
+from composition.llm import build_chat_model
+from composition.settings import Settings
+from composition.shops import Shop, Shops
+from core.shop_ids import collection_name
 from drafting.authority import load_authority
 from drafting.calendar import ShopCalendar, load_calendar
 from drafting.escalation import Escalator, load_escalation_rules
-from drafting.history import DraftLog, open_engine
 from drafting.intent import IntentClassifier, load_intent_rules
-from drafting.kbversion import KbVersion
-from drafting.keys import KeyStore
 from drafting.labeling import EntryLabeler
-from drafting.llm import CircuitBreaker, build_chat_model
+from drafting.llm import CircuitBreaker
 from drafting.macros import Macros, load_macros
 from drafting.policy import PolicyChecker, load_rules
 from drafting.question_types import load_question_types
 from drafting.service import DraftService
-from drafting.sessions import ConsoleSessions
-from drafting.settings import Settings
-from drafting.shop_ids import collection_name
-from drafting.shops import Shop, Shops
 from drafting.situations import load_situations
-from drafting.version_audit import VersionAudit
 from drafting.written import WrittenReplies
 from knowledge.announcements import Announcements
 from knowledge.chroma import open_chroma_client
@@ -33,9 +28,15 @@ from knowledge.chroma_store import ChromaStore
 from knowledge.embedders import Embedder, LazyEmbedder, embedder_model_id, load_embedder
 from knowledge.embedders.cache import CachedEmbedder
 from knowledge.indexing import Indexer
+from knowledge.kbversion import KbVersion
 from knowledge.retrieval import Retriever
 from knowledge.service import KnowledgeBase
 from knowledge.versions import KnowledgeVersions
+from records.audit import AuditLog
+from records.history import DraftLog, open_engine
+from records.keys import KeyStore
+from records.sessions import ConsoleSessions
+from records.version_audit import VersionAudit
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from drafting.history import create_tables, database_errors
+from records.history import create_tables, database_errors
 
 
 class _Base(DeclarativeBase):

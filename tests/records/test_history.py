@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from drafting.history import (
+from drafting.models import Citation, Draft, DraftRequest, Reason
+from knowledge.chroma_store import ChromaStore
+from knowledge.indexing import Indexer
+from knowledge.kbversion import EMPTY, KbVersion, kb_version
+from knowledge.models import Entry
+from knowledge.versions import KnowledgeVersions
+from records.history import (
     DatabaseUnavailableError,
     DraftLog,
     DraftNotFoundError,
     InvalidFeedbackError,
     open_engine,
 )
-from drafting.kbversion import EMPTY, KbVersion, kb_version
-from drafting.models import Citation, Draft, DraftRequest, Reason
-from knowledge.chroma_store import ChromaStore
-from knowledge.indexing import Indexer
-from knowledge.models import Entry
-from knowledge.versions import KnowledgeVersions
 
 T0 = datetime(2026, 11, 11, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 

@@ -11,8 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from drafting.history import LoggedDraft
 from knowledge.embedders import Embedder
+from records.history import LoggedDraft
 
 VolumeGroup = Literal["intent", "platform", "hour"]
 AcceptanceBy = Literal["intent", "entry"]

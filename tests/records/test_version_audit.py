@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from drafting.audit import AuditLog
-from drafting.history import open_engine
-from drafting.version_audit import VersionAudit
 from knowledge.journal import Origin
+from records.audit import AuditLog
+from records.history import open_engine
+from records.version_audit import VersionAudit
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from composition.settings import Settings
 from core.errors import ConfigError
 from drafting.llm.base import ChatModel
 from drafting.llm.openai_compat import OpenAICompatibleChatModel
-from drafting.settings import Settings
 
 # name -> (default base URL, default model, needs an API key)
 PRESETS: dict[str, tuple[str | None, str | None, bool]] = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from drafting.audit import AuditLog
 from knowledge.journal import Origin
+from records.audit import AuditLog
 
 _LOOK_BACK = 500  # rows of the shop searched for a version's row after a crash (a miss writes it twice, no worse)
 

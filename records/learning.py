@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from drafting.history import DraftLog, Feedback, LoggedDraft
 from knowledge.service import KnowledgeBase
+from records.history import DraftLog, Feedback, LoggedDraft
 
 log = logging.getLogger("draftdesk.learning")
 

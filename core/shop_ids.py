@@ -1,5 +1,5 @@
 """Shop ids: which strings name a shop, the shop a single-shop installation uses, and each shop's collection. Kept
-apart from `drafting.shops` so the draft log and the key store need not import the draft service."""
+apart from `composition.shops` so the draft log and the key store need not import the draft service."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from drafting.settings import Settings
-from drafting.wiring import Components, build_components
+from composition.settings import Settings
+from composition.wiring import Components, build_components
 from knowledge.embedders import LazyEmbedder
 from knowledge.embedders.registry import E5_MODEL_ID
 from knowledge.models import Scope

@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from drafting.history import DraftLog, open_engine
-from drafting.learning import Learned, Learner
 from drafting.models import AnswerMode, Citation, Draft, DraftRequest
 from knowledge.chroma_store import ChromaStore
 from knowledge.errors import EntryNotFoundError, ExampleNotFoundError
@@ -22,6 +20,8 @@ from knowledge.models import MAX_LEARNED
 from knowledge.service import KnowledgeBase
 from knowledge.store import EntryFilter
 from knowledge.versions import KnowledgeVersions
+from records.history import DraftLog, open_engine
+from records.learning import Learned, Learner
 from tests.conftest import SAMPLE_KB
 from tests.fakes import HashingEmbedder
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drafting.deltas import MetricDelta, metric_deltas
+from records.deltas import MetricDelta, metric_deltas
 
 A = {"hit@1": 0.5, "latency_p95_ms": 900.0, "tone": None, "similarity": 0.8}
 B = {"hit@1": 0.75, "latency_p95_ms": 1200.0, "tone": 0.9, "similarity": 0.8, "new_metric": 1.0}

@@ -18,8 +18,8 @@ from sqlalchemy import DateTime, String, delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from drafting.history import create_tables, database_errors
-from drafting.keys import ApiKey, KeyStore
+from records.history import create_tables, database_errors
+from records.keys import ApiKey, KeyStore
 
 SESSION_TTL = timedelta(hours=12)
 
