@@ -24,19 +24,3 @@ class ChromaStore(Remembered):
         changes = ChangeWatcher(self.chroma, self.chroma.opened_generation, check_s=check_s, monotonic=monotonic)
         super().__init__(self.chroma, changes, Rewarm(rewarm_after_s), records=records, exact=exact)
 
-    # The store's tests count and fail the collections' calls through these.
-    @property
-    def _col(self) -> Any:
-        return self.chroma.col
-
-    @_col.setter
-    def _col(self, col: Any) -> None:
-        self.chroma.col = col
-
-    @property
-    def _fp(self) -> Any:
-        return self.chroma.fp
-
-    @_fp.setter
-    def _fp(self, fp: Any) -> None:
-        self.chroma.fp = fp

@@ -53,7 +53,7 @@ def timed(call: Any) -> tuple[httpx.Response, float]:
 
 def test_a_store_that_goes_away_turns_readiness_red_and_drafts_fail_fast(seeded: TestClient) -> None:
     assert seeded.get("/readyz").status_code == 200
-    seeded.app.state.components.shops.get().store._col = DeadCollection()  # type: ignore[attr-defined]
+    seeded.app.state.components.shops.get().store.chroma.col = DeadCollection()  # type: ignore[attr-defined]
 
     response, took = timed(lambda: seeded.get("/readyz"))
     message = assert_error(response, 503, "not_ready")
@@ -67,7 +67,7 @@ def test_a_store_that_goes_away_turns_readiness_red_and_drafts_fail_fast(seeded:
 
 
 def test_a_store_that_goes_away_ends_a_streamed_draft_with_an_error_event(seeded: TestClient) -> None:
-    seeded.app.state.components.shops.get().store._col = DeadCollection()  # type: ignore[attr-defined]
+    seeded.app.state.components.shops.get().store.chroma.col = DeadCollection()  # type: ignore[attr-defined]
 
     [(name, body)] = events(seeded.post("/v1/drafts/stream", json=ASK))
 

@@ -76,7 +76,7 @@ def test_a_started_server_holds_the_records_and_reads_none_for_a_draft(
     with TestClient(create_app(settings, embedder=fake_embedder)) as client:
         assert client.post("/v1/knowledge", json={"entries": ROWS}).status_code == 200
     with TestClient(create_app(settings, embedder=fake_embedder)) as client:
-        collection = client.app.state.components.shops.get().store._col  # type: ignore[attr-defined]
+        collection = client.app.state.components.shops.get().store.chroma.col  # type: ignore[attr-defined]
         reads: list[dict[str, Any]] = []
         get = collection.get
         monkeypatch.setattr(collection, "get", lambda **kwargs: reads.append(kwargs) or get(**kwargs))

@@ -53,7 +53,7 @@ class CrashingStore:
     def __init__(self, inner: ChromaStore, writes: int) -> None:
         self._inner = inner
         self._left = writes
-        col = inner._col
+        col = inner.chroma.col
         real = col.upsert
 
         def upsert(**kwargs: Any) -> Any:
@@ -63,7 +63,7 @@ class CrashingStore:
             return real(**kwargs)
 
         self._proxy = _Proxy(col, upsert=upsert)
-        inner._col = self._proxy
+        inner.chroma.col = self._proxy
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -85,7 +85,7 @@ def test_a_crash_mid_index_converges_on_rerun_and_embeds_only_what_is_missing(tm
     with pytest.raises(StoreUnavailableError, match="killed mid-index"):
         Indexer(embedder, CrashingStore(store, writes), batch=5).index(kb)  # type: ignore[arg-type]
     first = embedder.embedded
-    store._col = store._col._target  # type: ignore[attr-defined]  # the process restarts: writes work again
+    store.chroma.col = store.chroma.col._target  # type: ignore[attr-defined]  # the process restarts: writes work again
     keys = [e.key for e in kb]
     complete = store.fingerprints(keys)
     assert complete == {e.key: (e.content_hash(), e.text_hash()) for e in kb if e.key in complete}
@@ -109,7 +109,7 @@ def test_an_update_interrupted_half_way_is_redone_and_drops_removed_facets(tmp_p
     new = [e.model_copy(update={"answer": e.answer + " 更新", "examples": ("只剩一个例子",)}) for e in old]
     with pytest.raises(StoreUnavailableError):
         Indexer(HashingEmbedder(), CrashingStore(store, 1)).index(new)  # type: ignore[arg-type]
-    store._col = store._col._target  # type: ignore[attr-defined]
+    store.chroma.col = store.chroma.col._target  # type: ignore[attr-defined]
     assert store.fingerprints([e.key for e in new]) == {e.key: (e.content_hash(), e.text_hash()) for e in old}
 
     Indexer(HashingEmbedder(), store).index(new)
@@ -122,11 +122,11 @@ def _without_side_fingerprints(store: ChromaStore, failing: str) -> None:
     def die(**kwargs: Any) -> Any:
         raise ConnectionError("killed at the side fingerprints")
 
-    store._fp = _Proxy(store._fp, **{failing: die})
+    store.chroma.fp = _Proxy(store.chroma.fp, **{failing: die})
 
 
 def _restore(store: ChromaStore) -> None:
-    store._fp = store._fp._target  # type: ignore[attr-defined]
+    store.chroma.fp = store.chroma.fp._target  # type: ignore[attr-defined]
 
 
 def test_a_crash_after_the_anchors_keeps_what_was_written_and_redoes_nothing(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_a_crash_after_the_anchors_keeps_what_was_written_and_redoes_nothing(tmp
     with pytest.raises(StoreUnavailableError, match="killed at the side"):
         Indexer(embedder, store).index(kb)
     _restore(store)
-    assert store._fp.get(include=[])["ids"] == []  # the anchors were written, their side fingerprints not
+    assert store.chroma.fp.get(include=[])["ids"] == []  # the anchors were written, their side fingerprints not
     assert_complete(store, kb)  # the fingerprints are read from the anchors instead
     first = embedder.embedded
 
@@ -167,11 +167,11 @@ def test_a_deletion_interrupted_after_the_side_fingerprints_is_finished_on_rerun
     store = chroma(tmp_path / "chroma")
     kb = entries(5)
     Indexer(HashingEmbedder(), store).index(kb)
-    col = store._col
-    store._col = _Proxy(col, delete=lambda **kw: (_ for _ in ()).throw(ConnectionError("killed mid-delete")))
+    col = store.chroma.col
+    store.chroma.col = _Proxy(col, delete=lambda **kw: (_ for _ in ()).throw(ConnectionError("killed mid-delete")))
     with pytest.raises(StoreUnavailableError):
         Indexer(HashingEmbedder(), store).index(kb[:3], prune_sources=["test"])
-    store._col = col
+    store.chroma.col = col
     assert store.fingerprints([e.key for e in kb]) == {e.key: (e.content_hash(), e.text_hash()) for e in kb}
 
     report = Indexer(HashingEmbedder(), store).index(kb[:3], prune_sources=["test"])
@@ -184,7 +184,7 @@ def test_a_store_written_before_side_fingerprints_reads_them_from_its_anchors(tm
     store = chroma(tmp_path / "chroma")
     kb = entries(4)
     Indexer(HashingEmbedder(), store).index(kb)
-    store._fp.delete(ids=[e.key for e in kb])  # as an older version left it: no side collection records
+    store.chroma.fp.delete(ids=[e.key for e in kb])  # as an older version left it: no side collection records
 
     report = Indexer(HashingEmbedder(), store).index(kb)
 

@@ -315,13 +315,13 @@ def test_records_read_are_read_again_only_after_a_write_of_ours_or_once_another_
     Indexer(fake_embedder, store).index([make_entry(), make_entry(id="ret-001", question="退货 怎么 办",
                                                                   answer="七天无理由退货。")])
     read: list[list[str]] = []
-    get = store._col.get
+    get = store.chroma.col.get
 
     def counted(**kwargs: Any) -> Any:
         read.append(list(kwargs.get("ids") or []))
         return get(**kwargs)
 
-    monkeypatch.setattr(store._col, "get", counted)
+    monkeypatch.setattr(store.chroma.col, "get", counted)
 
     def answer(message: str) -> str:
         hits = store.query(fake_embedder.embed_queries([message])[0], 2, EntryFilter(locale="zh"))
@@ -380,8 +380,8 @@ def test_a_warmed_store_reads_no_metadata_for_its_searches_until_the_collection_
     records = sum(len(e.facets()) for e in entries)
     assert store.warm() == records
     reads: list[Any] = []
-    get = store._col.get
-    monkeypatch.setattr(store._col, "get", lambda **kwargs: reads.append(kwargs) or get(**kwargs))
+    get = store.chroma.col.get
+    monkeypatch.setattr(store.chroma.col, "get", lambda **kwargs: reads.append(kwargs) or get(**kwargs))
 
     def search(message: str) -> list[str]:
         return [h.entry.key for h in store.query(fake_embedder.embed_queries([message])[0], 3, EntryFilter())]
@@ -417,8 +417,8 @@ def test_a_warmed_store_searches_its_vectors_in_memory_and_finds_what_chroma_fin
     warmed = ChromaStore(deployment.client(), collection, fake_embedder.model_id)
     warmed.warm()
     searches: list[Any] = []
-    query = warmed._col.query
-    monkeypatch.setattr(warmed._col, "query", lambda **kwargs: searches.append(kwargs) or query(**kwargs))
+    query = warmed.chroma.col.query
+    monkeypatch.setattr(warmed.chroma.col, "query", lambda **kwargs: searches.append(kwargs) or query(**kwargs))
 
     assert [search(warmed, m, flt) for m in messages for flt in filters] == by_chroma and all(by_chroma)
     assert searches == []  # every search ran on the vectors in memory
@@ -435,8 +435,8 @@ def test_after_a_change_chroma_searches_until_the_store_has_warmed_again(
     indexer.index(bilingual_entries())
     store.warm()
     searches: list[Any] = []
-    query = store._col.query
-    monkeypatch.setattr(store._col, "query", lambda **kwargs: searches.append(kwargs) or query(**kwargs))
+    query = store.chroma.col.query
+    monkeypatch.setattr(store.chroma.col, "query", lambda **kwargs: searches.append(kwargs) or query(**kwargs))
 
     def search() -> list[str]:
         return [h.entry.key for h in store.query(fake_embedder.embed_queries(["快递 还没到"])[0], 3, EntryFilter())]
@@ -495,7 +495,7 @@ def test_a_write_in_progress_already_makes_other_stores_forget(
         return [h.entry.answer for h in reader.query(vector, 1, EntryFilter())]
 
     assert answers() == [make_entry().answer]
-    upsert = writer._col.upsert
+    upsert = writer.chroma.col.upsert
     during: list[list[str]] = []
 
     def anchor_write_killed(**kwargs: Any) -> Any:
@@ -505,7 +505,7 @@ def test_a_write_in_progress_already_makes_other_stores_forget(
             raise RuntimeError("killed")
         return upsert(**kwargs)
 
-    monkeypatch.setattr(writer._col, "upsert", anchor_write_killed)
+    monkeypatch.setattr(writer.chroma.col, "upsert", anchor_write_killed)
     with pytest.raises(StoreUnavailableError, match="killed"):
         Indexer(fake_embedder, writer).index([make_entry(answer="今天发出。")])
 
