@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
 from core.errors import ConfigError
 from core.vocab import Locale
+from drafting.order import Order
 from drafting.rulefile import RuleFileError, load_rule_file
 from prompts import render
 
@@ -212,6 +213,33 @@ class _Period:
             c.strip().casefold() for c in carriers or ()}
 
 
+class Calendar(Protocol):
+    """What a draft asks of a calendar: the status and notice at a moment, and dates as replies quote them."""
+
+    def status(self, at: datetime, *, carrier: str | None = None) -> CalendarStatus: ...
+    def render_notice(self, status: CalendarStatus, locale: Locale) -> str | None: ...
+    def localized(self, order: Order) -> Order: ...
+    def local(self, at: datetime) -> datetime: ...
+
+
+class AlwaysOpen:
+    """The calendar of a shop that keeps none: open at every moment, with no notice, and no timezone of its own,
+    so a reply quotes dates in the offsets the order gave them."""
+
+    def status(self, at: datetime, *, carrier: str | None = None) -> CalendarStatus:
+        return CalendarStatus(at=at, timezone=str(at.tzinfo), state="open", opens_at=None, handled_by=at,
+                              notices=[])
+
+    def render_notice(self, status: CalendarStatus, locale: Locale) -> str | None:
+        return None
+
+    def localized(self, order: Order) -> Order:
+        return order
+
+    def local(self, at: datetime) -> datetime:
+        return at
+
+
 class ShopCalendar:
     """Service hours, closures and carrier stops of one shop, in its timezone."""
 
@@ -231,7 +259,7 @@ class ShopCalendar:
 
         Carrier stops for `carrier` (a name, matched case-insensitively) or for all carriers; every stop when None.
         """
-        at = self._local(at)
+        at = self.local(at)
         closure = self._closure_at(at)
         state: State
         opens_at: datetime | None
@@ -261,9 +289,13 @@ class ShopCalendar:
         closure = next((n for n in status.notices if n.kind == "closure"), None)
         return render(f"calendar_notice.{locale}", status=status, closure=closure, stops=stops)
 
+    def localized(self, order: Order) -> Order:
+        """The order with its dates in the shop's timezone, as replies quote them."""
+        return order.localized(self._zone)
+
     def next_opening(self, after: datetime) -> datetime:
         """The first moment from `after` on inside service hours and outside every closure."""
-        at = self._local(after)
+        at = self.local(after)
         for _ in range(_MAX_STEPS):
             closure = self._closure_at(at)
             if closure is not None:
@@ -278,7 +310,8 @@ class ShopCalendar:
         return _Period(Notice(kind=kind, id=spec.id, start=_start(spec.start, self._zone),
                               end=_end(spec.until, self._zone), carriers=carriers, text=spec.notice))
 
-    def _local(self, at: datetime) -> datetime:
+    def local(self, at: datetime) -> datetime:
+        """`at` in the shop's timezone."""
         if at.tzinfo is None:
             raise ValueError("the calendar needs a timezone-aware datetime")
         return at.astimezone(self._zone)

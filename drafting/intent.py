@@ -144,6 +144,19 @@ class IntentDetector(Protocol):
     def classify(self, text: str, locale: str | None = None, vector: Vectors | None = None) -> IntentResult: ...
 
 
+class IntentFinder(Protocol):
+    """What a draft asks of intents: the message's, or None where the shop classifies none."""
+
+    def classify(self, text: str, locale: str | None = None) -> IntentResult | None: ...
+
+
+class NoIntents:
+    """A shop without an intent classifier: a message has no intent (no quick replies; playbooks by cues alone)."""
+
+    def classify(self, text: str, locale: str | None = None) -> IntentResult | None:
+        return None
+
+
 @dataclass(frozen=True)
 class _Rule:
     intent: Intent

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -135,6 +135,17 @@ class QuickReply(BaseModel):
     id: str
     title: str
     text: str
+
+
+class QuickReplies(Protocol):
+    def for_intent(self, intent: str, order: Order, locale: Locale) -> list[QuickReply]: ...
+
+
+class NoMacros:
+    """A shop without macros: no draft offers quick replies."""
+
+    def for_intent(self, intent: str, order: Order, locale: Locale) -> list[QuickReply]:
+        return []
 
 
 class Macros:
