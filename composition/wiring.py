@@ -10,6 +10,7 @@ from composition.llm import build_chat_model
 from composition.settings import Settings
 from composition.shops import Shop, Shops
 from core.shop_ids import collection_name
+from drafting.answerability import Answerability, load_answerability
 from drafting.authority import load_authority
 from drafting.calendar import ShopCalendar, load_calendar
 from drafting.escalation import Escalator, load_escalation_rules
@@ -17,10 +18,12 @@ from drafting.intent import IntentClassifier, load_intent_rules
 from drafting.labeling import EntryLabeler
 from drafting.llm import CircuitBreaker
 from drafting.macros import Macros, load_macros
+from drafting.playbooks import PlaybookMatcher, load_playbooks
 from drafting.policy import PolicyChecker, load_rules
-from drafting.question_types import load_question_types
+from drafting.question_types import QuestionTypes, load_question_types
 from drafting.service import DraftService
 from drafting.situations import load_situations
+from drafting.writers import ModelWriter, TemplateWriter, Writer
 from drafting.written import WrittenReplies
 from knowledge.announcements import Announcements
 from knowledge.chroma import open_chroma_client
@@ -79,6 +82,10 @@ def build_components(
     policy = PolicyChecker(load_rules(settings.compliance_rules), authority)
     escalator = Escalator(load_escalation_rules(settings.escalation_rules), authority)
     situations = load_situations(settings.situation_rules)
+    type_rules = load_question_types(settings.question_type_rules)
+    types = QuestionTypes(type_rules)
+    answerability = Answerability(load_answerability(settings.answerability_rules), types)
+    playbooks = PlaybookMatcher(load_playbooks(settings.playbook_rules), authority)
     calendar = ShopCalendar(load_calendar(settings.calendar))
     macros = Macros(load_macros(intent_rules=intent_rules), timezone=calendar.timezone)
     embedder = CachedEmbedder(embedder or LazyEmbedder(
@@ -92,8 +99,9 @@ def build_components(
     retention = timedelta(days=settings.audit_retention_days) if settings.audit_retention_days else None
     audit = AuditLog(engine, clock, retention)  # each shop's knowledge changes are audited as they are recorded
     intents = IntentClassifier(embedder, intent_rules)
-    type_rules = load_question_types(settings.question_type_rules)
     labeler = EntryLabeler(intents, intent_rules, type_rules, embedder.model_id)
+    writer: Writer = TemplateWriter() if chat is None else \
+        ModelWriter(chat, policy, authority, shop_name=settings.shop_name)
     if warm:
         intents.prepare()  # loads the model now: a server is ready to draft, or does not start
 
@@ -110,9 +118,9 @@ def build_components(
         versions.recover()  # a change a crash cut short is finished before the shop serves anything
         announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
         drafts = DraftService(
-            retriever, chat, shop_name=settings.shop_name, intents=intents, policy=policy, authority=authority,
+            retriever, writer=writer, clock=clock, intents=intents, policy=policy, authority=authority,
             escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,
-            clock=clock,
+            answerability=answerability, playbooks=playbooks, types=types,
         )
         knowledge = KnowledgeBase(store, indexer, versions, max_rows=settings.max_upload_rows)
         written = WrittenReplies(policy, intents, timezone=calendar.timezone)

@@ -8,8 +8,20 @@ from typing import Any
 
 import pytest
 
+from drafting.answerability import Answerability, load_answerability
+from drafting.authority import load_authority
+from drafting.calendar import AlwaysOpen
+from drafting.escalation import Escalator, load_escalation_rules
+from drafting.intent import IntentFinder, NoIntents
 from drafting.llm.base import ChatModel
+from drafting.macros import NoMacros
+from drafting.notices import NoNotices
+from drafting.playbooks import PlaybookMatcher, load_playbooks
+from drafting.policy import PolicyChecker, load_rules
+from drafting.question_types import QuestionTypes, load_question_types
 from drafting.service import DraftService
+from drafting.situations import load_situations
+from drafting.writers import ModelWriter, TemplateWriter, Writer
 from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
@@ -52,12 +64,31 @@ def retriever(fake_embedder: HashingEmbedder, store: ChromaStore, indexer: Index
     return Retriever(fake_embedder, store, thresholds={"zh": THRESHOLD, "en": THRESHOLD}, top_k=4)
 
 
+def default_service(
+    retriever: Retriever, chat: ChatModel | None = None, *, at: datetime = AFTER_SALE, shop_name: str = "",
+    intents: IntentFinder | None = None, policy: PolicyChecker | None = None,
+) -> DraftService:
+    """A service on the rule files shipped in drafting/rules/, at `at`, with no calendar, announcements, macros or
+    intent classifier (unless given) and, without `chat`, the template writer: the product has no defaults."""
+    authority = load_authority()
+    policy = policy or PolicyChecker(load_rules(), authority)
+    types = QuestionTypes(load_question_types())
+    writer: Writer = TemplateWriter() if chat is None else ModelWriter(chat, policy, authority, shop_name=shop_name)
+    return DraftService(
+        retriever, writer=writer, clock=lambda: at, intents=intents or NoIntents(), policy=policy,
+        authority=authority, escalator=Escalator(load_escalation_rules(), authority), situations=load_situations(),
+        notices=NoNotices(), calendar=AlwaysOpen(), macros=NoMacros(), types=types,
+        answerability=Answerability(load_answerability(), types),
+        playbooks=PlaybookMatcher(load_playbooks(), authority),
+    )
+
+
 MakeService = Callable[..., DraftService]
 
 
 @pytest.fixture
 def make_service(retriever: Retriever) -> Iterator[MakeService]:
     def make(chat: ChatModel | None = None, *, at: datetime = AFTER_SALE) -> DraftService:
-        return DraftService(retriever, chat, shop_name="晴川家居", clock=lambda: at)
+        return default_service(retriever, chat, at=at, shop_name="晴川家居")
 
     yield make

@@ -18,10 +18,9 @@ from drafting.intent import (
     load_intent_rules,
 )
 from drafting.models import DraftRequest
-from drafting.service import DraftService
 from knowledge.embedders import Embedder
 from knowledge.retrieval import Retriever
-from tests.drafting.conftest import AFTER_SALE
+from tests.drafting.conftest import default_service
 from tests.fakes import HashingEmbedder
 
 FLOORS = {"zh": 0.5, "en": 0.5}  # hashing-embedder cosines: shared characters and words, not meaning
@@ -294,7 +293,7 @@ def _ask(message: str) -> DraftRequest:
 
 def test_the_draft_carries_the_intent_and_its_confidence(retriever: Retriever, fake_embedder: HashingEmbedder) -> None:
     classifier = IntentClassifier(fake_embedder, load_intent_rules())
-    service = DraftService(retriever, clock=lambda: AFTER_SALE, intents=classifier)
+    service = default_service(retriever, intents=classifier)
 
     answered = service.draft(_ask("支持七天无理由退货吗"))
     held = service.draft(_ask("发票抬头写错了，能重开吗"))  # nothing in the knowledge base: a holding reply
@@ -306,6 +305,6 @@ def test_the_draft_carries_the_intent_and_its_confidence(retriever: Retriever, f
 
 
 def test_without_a_classifier_the_draft_has_no_intent(retriever: Retriever) -> None:
-    draft = DraftService(retriever, clock=lambda: AFTER_SALE).draft(_ask("支持七天无理由退货吗"))
+    draft = default_service(retriever).draft(_ask("支持七天无理由退货吗"))
 
     assert (draft.intent, draft.intent_confidence) == (None, None)

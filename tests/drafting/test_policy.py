@@ -17,7 +17,6 @@ from drafting.llm.base import UpstreamError
 from drafting.models import Compliance, DraftRequest
 from drafting.order import Order
 from drafting.policy import MASK, Example, PolicyChecker, RulesError, load_rules
-from drafting.service import DraftService
 from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.loaders import load_path
@@ -25,7 +24,7 @@ from knowledge.models import Entry
 from knowledge.retrieval import Retriever
 from prompts import render
 from tests.conftest import SAMPLE_KB
-from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService
+from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService, default_service
 from tests.fakes import HashingEmbedder, ScriptedChatModel
 
 PLATFORMS = ("taobao", "pdd", "jd", "amazon")
@@ -407,7 +406,7 @@ def test_an_llm_offer_is_kept_only_within_the_agents_authority(
 
 def test_the_service_uses_the_checker_it_is_given(retriever: Retriever, tmp_path: Path) -> None:
     strict = PolicyChecker(load_rules(write(tmp_path, RULE.replace("[微信]", "[包裹]"))))
-    draft = DraftService(retriever, policy=strict, clock=lambda: AFTER_SALE).draft(ask("我的快递怎么还没到"))
+    draft = default_service(retriever, policy=strict).draft(ask("我的快递怎么还没到"))
 
     # the template draft breaks the team's rule: it is not sent, a holding reply names the rule for a colleague
     assert draft.compliance == Compliance(passed=True, violations=[])
@@ -424,7 +423,7 @@ def test_a_template_draft_whose_announcement_breaks_a_rule_holds_instead(
     indexer.index([Entry.model_validate(r) for r in rows])
     retriever = Retriever(fake_embedder, store, thresholds={"zh": 0.3, "en": 0.3}, top_k=4)
 
-    draft = DraftService(retriever, clock=lambda: IN_SALE).draft(ask("我的快递怎么还没到？618期间会延迟吗"))
+    draft = default_service(retriever, at=IN_SALE).draft(ask("我的快递怎么还没到？618期间会延迟吗"))
 
     assert "evil" not in draft.draft
     assert draft.compliance == Compliance(passed=True, violations=[])
@@ -444,7 +443,7 @@ def test_every_sample_entry_drafts_a_compliant_template_reply_on_each_of_its_pla
     problems, drafted = [], 0
     for entry in (e for e in entries if e.kind != "template"):  # templates are agents' macros, checked below
         at = entry.valid_from + timedelta(hours=1) if entry.valid_from else AFTER_SALE
-        service = DraftService(retriever, clock=lambda at=at: at)  # type: ignore[misc]
+        service = default_service(retriever, at=at)
         for platform in PLATFORMS if entry.platform == "any" else (entry.platform,):
             draft = service.draft(ask(entry.question or entry.title, platform, locale=entry.locale,
                                       order={"id": "TB20260601", "status": "shipped"}))

@@ -6,14 +6,14 @@ import re
 
 import pytest
 
+from drafting.case import TEMPLATE_PROVIDER
 from drafting.llm.base import UpstreamError
 from drafting.models import DraftRequest
-from drafting.service import TEMPLATE_PROVIDER, DraftService
 from knowledge.chroma_store import ChromaStore
 from knowledge.indexing import Indexer
 from knowledge.models import Entry
 from knowledge.retrieval import Retriever
-from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService
+from tests.drafting.conftest import AFTER_SALE, ANSWERS, IN_SALE, ROWS, MakeService, default_service
 from tests.fakes import HashingEmbedder, ScriptedChatModel
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -310,7 +310,7 @@ def test_only_announcements_retrieved_are_each_shown_once_in_score_order(
                               "question": "仓库盘点", "answer": "仓库盘点期间暂停发货。", **window}),
     ])
     retriever = Retriever(fake_embedder, store, thresholds={"zh": 0.05}, top_k=4)
-    draft = DraftService(retriever, clock=lambda: IN_SALE).draft(ask("快递延迟了吗，仓库还发货吗"))
+    draft = default_service(retriever, at=IN_SALE).draft(ask("快递延迟了吗，仓库还发货吗"))
 
     assert [c.id for c in draft.citations] == [h.id for h in sorted(draft.citations, key=lambda c: -c.score)]
     assert {c.id for c in draft.citations} == {"ann-a", "ann-b"}
@@ -323,7 +323,7 @@ def test_candidates_list_what_retrieval_ranked_even_below_the_threshold(
 ) -> None:
     indexer.index([Entry.model_validate(r) for r in ROWS])
     strict = Retriever(fake_embedder, store, thresholds={"zh": 0.999, "en": 0.999}, top_k=3)
-    draft = DraftService(strict, clock=lambda: AFTER_SALE).draft(ask(BOTH))
+    draft = default_service(strict).draft(ask(BOTH))
 
     assert draft.needs_human and draft.citations == []
     assert [c.id for c in draft.candidates][:2] == ["ret-001", "ship-001"]
