@@ -101,6 +101,8 @@ def upload(server: Server, round_: int, kill_when: Callable[[], bool] | None = N
         if began is None and journal.is_dir() and any(journal.glob("*.json")):
             began = time.monotonic()
         if kill_when is not None and kill_when():
+            # the trigger may be first to see the journal record, which appeared between the two looks
+            began = time.monotonic() if began is None and any(journal.glob("*.json")) else began
             time.sleep(after_s)
             break
         time.sleep(0.002)
