@@ -111,8 +111,8 @@ class Finisher:
         """`draft` if it passes the platform's rules; otherwise a holding reply for a colleague, with the reason."""
         if draft.compliance is None or draft.compliance.passed:
             return draft
-        rules = ", ".join(dict.fromkeys(v.rule for v in draft.compliance.violations))
-        reason = Reason(code="compliance_hold", message=f"the draft broke {rules}: a holding reply instead")
+        reason = Reason(code="compliance_hold",
+                        message=f"the draft broke {draft.compliance.broken()}: a holding reply instead")
         case = self.case
         escalation = dataclasses.replace(case.escalation, always_human=True)
         held = dataclasses.replace(case, mode="holding", why=reason, playbook=None, escalation=escalation)

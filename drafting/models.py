@@ -83,6 +83,10 @@ class Compliance(BaseModel):
     passed: bool
     violations: list[Violation] = Field(default_factory=list)
 
+    def broken(self) -> str:
+        """The rules broken, each once, in order: what a reason names."""
+        return ", ".join(dict.fromkeys(v.rule for v in self.violations))
+
 
 class Draft(BaseModel):
     id: str | None = Field(default=None, description="Set when the draft is logged; use it to send feedback.")

@@ -46,8 +46,7 @@ class NonCompliantReply(DraftdeskError):
     code = "compliance_fallback"
 
     def __init__(self, compliance: Compliance) -> None:
-        rules = ", ".join(dict.fromkeys(v.rule for v in compliance.violations))
-        super().__init__(f"the model's reply broke {rules} even after a repair")
+        super().__init__(f"the model's reply broke {compliance.broken()} even after a repair")
         self.compliance = compliance
 
 

@@ -39,9 +39,9 @@ class TemplateWriter:
             return done.sendable(draft)
         kept = prune(primary.answer, lambda part: done.screen(part)[1].passed)
         if kept is not None:
-            rules = ", ".join(dict.fromkeys(v.rule for v in draft.compliance.violations))
+            broken = draft.compliance.broken()
             pruned = done(*done.texts.template(case, answer=kept), TEMPLATE_PROVIDER,
-                          [*reasons, Reason(code="compliance_pruned", message=f"removed what broke {rules}")],
+                          [*reasons, Reason(code="compliance_pruned", message=f"removed what broke {broken}")],
                           degraded=degraded)
             if pruned.compliance is not None and pruned.compliance.passed:
                 return pruned
