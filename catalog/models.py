@@ -26,6 +26,7 @@ MAX_TERMS_CHARS = 1000
 SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 SKU_ALPHABET = f"ASCII letters, digits, '-', '_', '.' and '/', starting with a letter or digit, ≤ {MAX_SKU_CHARS}"
 
+_ANYWHERE: tuple[EntryPlatform, ...] = ("any",)
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 AttributeValue = str | int | float | bool | list[str]
 
@@ -77,7 +78,7 @@ class Product(BaseModel):
     stock: int = Field(ge=0, le=100_000_000)
     low_stock: int = Field(default=10, ge=0, le=100_000_000, description="At or under this, stock reads as low.")
     restock_date: date | None = Field(default=None, description="Only when known: a draft never guesses one.")
-    platforms: list[EntryPlatform] = Field(default_factory=lambda: ["any"], max_length=5)
+    platforms: list[EntryPlatform] = Field(default_factory=lambda: list(_ANYWHERE), max_length=5)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=MAX_ATTRIBUTES)
     bulk_tiers: list[BulkTier] = Field(default_factory=list, max_length=MAX_TIERS)
     alternatives: list[str] = Field(default_factory=list, max_length=MAX_ALTERNATIVES)

@@ -1,4 +1,5 @@
-"""`draftdesk serve | index | draft | kb list | kb delete | announce add | announce list | announce expire`."""
+"""`draftdesk serve | index | draft | kb list | kb delete | announce add | announce list | announce expire |
+catalog import | catalog list`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
+from cli.catalog import app as catalog_app
 from cli.common import components, fail, guard, shop
 from cli.keys import app as keys_app
 from cli.keys import key_stores
@@ -36,6 +38,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(announce_app, name="announce")
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.callback()

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     question_type_rules: Path | None = None  # ... question_types.yaml: finer question types than intents
     answerability_rules: Path | None = None  # ... answerability.yaml: when an entry may answer a message
     playbook_rules: Path | None = None  # ... playbooks.yaml: scripted answers no FAQ gives
+    presale_rules: Path | None = None  # ... presale.yaml: pre-sale questions the catalog answers
     runs_dir: Path = Path("runs")  # eval runs (`draftdesk eval run --out runs/<name>`) the web console's QA view lists
     top_k: int = Field(default=8, ge=1, le=20)  # candidates answerability may choose among
     threshold_zh: float = Field(default=0.91, ge=-1.0, le=1.0)

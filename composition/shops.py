@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from catalog.service import Catalog
 from core.shop_ids import DEFAULT_SHOP, check_shop
 from drafting.service import DraftService
 from drafting.written import WrittenReplies
@@ -30,6 +31,7 @@ class Shop:
     drafts: DraftService
     kb_version: KbVersion
     written: WrittenReplies
+    catalog: Catalog
 
 
 class Shops:

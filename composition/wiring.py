@@ -6,6 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from catalog.facts import CatalogFacts
+from catalog.matching import ProductIndex
+from catalog.resolve import Matching, Resolver
+from catalog.service import Catalog
 from composition.llm import build_chat_model
 from composition.settings import Settings
 from composition.shops import Shop, Shops
@@ -20,6 +24,8 @@ from drafting.llm import CircuitBreaker
 from drafting.macros import Macros, load_macros
 from drafting.playbooks import PlaybookMatcher, load_playbooks
 from drafting.policy import PolicyChecker, load_rules
+from drafting.presale import PresaleDesk
+from drafting.presale_rules import load_presale_rules
 from drafting.question_types import QuestionTypes, load_question_types
 from drafting.service import DraftService
 from drafting.situations import load_situations
@@ -86,6 +92,8 @@ def build_components(
     types = QuestionTypes(type_rules)
     answerability = Answerability(load_answerability(settings.answerability_rules), types)
     playbooks = PlaybookMatcher(load_playbooks(settings.playbook_rules), authority)
+    presale_rules = load_presale_rules(settings.presale_rules)
+    matching = Matching(presale_rules.match.floor, presale_rules.match.margin, presale_rules.match.ask_at_most)
     calendar = ShopCalendar(load_calendar(settings.calendar))
     macros = Macros(load_macros(intent_rules=intent_rules), timezone=calendar.timezone)
     embedder = CachedEmbedder(embedder or LazyEmbedder(
@@ -98,6 +106,7 @@ def build_components(
     engine = open_engine(settings.database)
     retention = timedelta(days=settings.audit_retention_days) if settings.audit_retention_days else None
     audit = AuditLog(engine, clock, retention)  # each shop's knowledge changes are audited as they are recorded
+    facts = CatalogFacts(engine, clock)  # every worker reads the same catalog
     intents = IntentClassifier(embedder, intent_rules)
     labeler = EntryLabeler(intents, intent_rules, type_rules, embedder.model_id)
     writer: Writer = TemplateWriter() if chat is None else \
@@ -117,14 +126,17 @@ def build_components(
                                      audit=VersionAudit(audit, name))
         versions.recover()  # a change a crash cut short is finished before the shop serves anything
         announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
+        catalog = Catalog(facts, ProductIndex(client, f"{collection}.catalog", embedder), name)
+        presale = PresaleDesk(presale_rules, catalog, Resolver(catalog, embedder, matching), calendar.local)
         drafts = DraftService(
             retriever, writer=writer, clock=clock, intents=intents, policy=policy, authority=authority,
             escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,
-            answerability=answerability, playbooks=playbooks, types=types,
+            answerability=answerability, playbooks=playbooks, types=types, presale=presale,
         )
         knowledge = KnowledgeBase(store, indexer, versions, max_rows=settings.max_upload_rows)
         written = WrittenReplies(policy, intents, timezone=calendar.timezone)
-        return Shop(name, store, knowledge, announcements, versions, drafts, KbVersion(versions, store), written)
+        return Shop(name, store, knowledge, announcements, versions, drafts, KbVersion(versions, store), written,
+                    catalog)
 
     shops = Shops(build_shop)
     shops.get()  # the default shop opens now: a store that cannot be opened fails the start, not a request

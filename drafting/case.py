@@ -18,6 +18,7 @@ from drafting.intent import IntentResult
 from drafting.macros import QuickReply
 from drafting.models import AnswerMode, Citation, Compliance, Draft, DraftRequest, Handoff, Reason
 from drafting.playbooks import PlaybookCase
+from drafting.presale import PresaleCase
 from drafting.situations import Situation
 from knowledge.models import Entry
 from knowledge.retrieval import Retrieval
@@ -51,6 +52,7 @@ class Case:
     calendar: CalendarStatus | None  # only when it has something to say
     calendar_notice: str | None
     quick_replies: list[QuickReply]
+    presale: PresaleCase | None = None  # a pre-sale question the shop's catalog answers
 
     @property
     def notice_entries(self) -> list[Entry]:
@@ -103,6 +105,7 @@ class Finisher:
             calendar=case.calendar, quick_replies=case.quick_replies,
             intent=case.intent.intent if case.intent else None,
             intent_confidence=case.intent.confidence if case.intent else None,
+            product=case.presale.card if case.presale else None,
             provider=provider, degraded=degraded,
             latency_ms=round((time.perf_counter() - self.started) * 1000, 2), compliance=compliance,
         )
@@ -115,7 +118,8 @@ class Finisher:
                         message=f"the draft broke {draft.compliance.broken()}: a holding reply instead")
         case = self.case
         escalation = dataclasses.replace(case.escalation, always_human=True)
-        held = dataclasses.replace(case, mode="holding", why=reason, playbook=None, escalation=escalation)
+        held = dataclasses.replace(case, mode="holding", why=reason, playbook=None, presale=None,
+                                   escalation=escalation)
         return dataclasses.replace(self, case=held)(self.texts.holding(held), [], TEMPLATE_PROVIDER,
                                                     [*draft.reasons, reason], degraded=draft.degraded)
 
@@ -125,6 +129,9 @@ def _confidence(case: Case) -> float:
     order situation or a playbook is sure of itself; a holding reply says how far the nearest entry fell short."""
     if case.mode in ("situation", "playbook"):
         return 1.0
+    if case.mode == "catalog":  # a product found by its words is as sure as its match; one named outright is sure
+        score = case.presale.resolved.score if case.presale else None
+        return 1.0 if score is None else round(min(1.0, max(0.5, score)), 3)
     hit = case.choice.hit
     score = hit.score if hit is not None else (case.found.candidates[0].score if case.found.candidates else 0.0)
     if hit is None and case.mode == "entry":

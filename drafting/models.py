@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from catalog.models import check_sku
 from core.vocab import Locale, Platform, Role
 from drafting.calendar import CalendarStatus
 from drafting.macros import QuickReply
@@ -13,8 +14,9 @@ from drafting.order import Order
 from knowledge.models import Entry
 from knowledge.store import Hit
 
-# How a draft answers: from a knowledge entry, the order's situation, a playbook, or not at all (a holding reply).
-AnswerMode = Literal["entry", "situation", "playbook", "holding"]
+# How a draft answers: from a knowledge entry, the order's situation, a playbook, the shop's catalog, or not at all
+# (a holding reply).
+AnswerMode = Literal["entry", "situation", "playbook", "catalog", "holding"]
 MAX_MESSAGE_CHARS = 4000
 SNIPPET_CHARS = 160
 
@@ -35,6 +37,13 @@ class DraftRequest(BaseModel):
     order: Order = Field(default_factory=Order, description="Facts about the buyer's order, as the console shows them.")
     role: Role = Field(default="l1", description="The agent's authority (limits in drafting/rules/authority.yaml).")
     history: list[Turn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+    sku: str | None = Field(default=None, description="The product page the chat was opened from, if any: the "
+                            "product a pre-sale question is about (the browser extension reads it from the page).")
+
+    @field_validator("sku")
+    @classmethod
+    def _sku(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else check_sku(value)
 
     @field_validator("message")
     @classmethod
@@ -79,6 +88,21 @@ class Violation(BaseModel):
     message: str
 
 
+class ProductCard(BaseModel):
+    """The product a pre-sale draft is about, as the console and the extension show it beside the draft."""
+
+    sku: str
+    title: str
+    price: str = Field(description="As the listing shows it, e.g. 199 or 89.9.")
+    currency: str
+    stock: int
+    stock_level: Literal["in_stock", "low", "out"]
+    promotions: list[str] = Field(default_factory=list, description="Titles of the live promotions it is in.")
+    resolved_by: Literal["field", "text", "order", "match"] = Field(
+        description="How the product was found: the request's sku, an SKU in the message, the order's items, or "
+        "its words.")
+
+
 class Compliance(BaseModel):
     passed: bool
     violations: list[Violation] = Field(default_factory=list)
@@ -101,7 +125,9 @@ class Draft(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     answer_mode: AnswerMode = Field(
         default="holding", description="What the draft answers from: `entry` (a knowledge entry, the last citation), "
-        "`situation` (the order's state), `playbook` (a scripted answer, `playbook`) or `holding` (nothing answers).")
+        "`situation` (the order's state), `playbook` (a scripted answer, `playbook`), `catalog` (the shop's "
+        "products and promotions, `product`) or `holding` (nothing answers).")
+    product: ProductCard | None = Field(default=None, description="For a catalog answer: the product it is about.")
     answer_reason: Reason | None = Field(default=None, description="Why this answer mode, e.g. `intent_mismatch`.")
     playbook: str | None = Field(default=None, description="The playbook followed (drafting/rules/playbooks.yaml).")
     question_type: str | None = Field(default=None, description="The message's finer question type, when known "

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from core.vocab import ROLES
+from core.vocab import ROLES, Role
 from drafting.answerability import Answerability, Choice
 from drafting.authority import Authority
 from drafting.calendar import Calendar
@@ -20,6 +20,7 @@ from drafting.models import AnswerMode, Draft, DraftRequest, Reason
 from drafting.notices import NoticeBoard
 from drafting.playbooks import PlaybookCase, PlaybookMatcher
 from drafting.policy import PolicyChecker
+from drafting.presale import PresaleAnswers, PresaleCase
 from drafting.question_types import QuestionTypes
 from drafting.situations import Situation, Situations
 from drafting.texts import Texts
@@ -27,6 +28,9 @@ from drafting.writers import Writer
 from knowledge.language import detect_locale
 from knowledge.models import Entry
 from knowledge.retrieval import Retrieval, Retriever
+
+# Playbooks a pre-sale answer from the catalog replaces when it knows the product: a bulk quote from its tiers.
+_CATALOG_KNOWS = ("bulk_order",)
 
 
 class DraftService:
@@ -37,7 +41,7 @@ class DraftService:
         self, retriever: Retriever, *, writer: Writer, clock: Callable[[], datetime], intents: IntentFinder,
         policy: PolicyChecker, authority: Authority, escalator: Escalator, situations: Situations,
         notices: NoticeBoard, calendar: Calendar, macros: QuickReplies, answerability: Answerability,
-        playbooks: PlaybookMatcher, types: QuestionTypes,
+        playbooks: PlaybookMatcher, types: QuestionTypes, presale: PresaleAnswers,
     ) -> None:
         self._retriever = retriever
         self._writer = writer
@@ -52,6 +56,7 @@ class DraftService:
         self._types = types
         self._answerability = answerability
         self._playbooks = playbooks
+        self._presale = presale
         self._texts = Texts(authority, calendar)
 
     @property
@@ -71,6 +76,8 @@ class DraftService:
         case = self._case(request)
         done = Finisher(started, case, lambda text: self._policy.screen(text, request, case.locale), self._texts)
         reasons = list(case.escalation.reasons)
+        if case.presale is not None:
+            return done.sendable(done(self._texts.catalog(case), case.notices, TEMPLATE_PROVIDER, reasons))
         if case.playbook is not None:
             return done.sendable(done(self._texts.playbook(case), case.notices, TEMPLATE_PROVIDER, reasons))
         if case.mode == "holding":
@@ -93,14 +100,20 @@ class DraftService:
             choice = self._answerability.choose(entries, intent, types, locale, found.threshold)
             if situation is not None or choice.hit is not None:
                 playbook = None  # a fallback playbook yields: an angry "怎么退啊" is a return question first
-        if playbook is not None:
+        presale = None
+        if playbook is None or playbook.playbook.id in _CATALOG_KNOWS:
+            presale = self._presale.ask(request.message, locale=locale, platform=request.platform, intent=intent_id,
+                                        types=types, sku=request.sku, order=request.order, at=at)
+        if presale is not None:
+            playbook, situation, choice = None, None, Choice(None, "catalog", "", 0.0)
+        elif playbook is not None:
             situation, choice = None, Choice(None, "playbook", "", 0.0)
         live = self._live_notices(request, locale, intent_id, at, found)
-        mode, why = _mode(playbook, situation, choice, live, locale)
-        escalation = _with_playbook(self._escalator.assess(
+        mode, why = _mode(playbook, situation, choice, live, locale, presale)
+        escalation = _with_handoff(self._escalator.assess(
             request, locale, intent_id, confident=mode != "holding" or playbook is not None,
             retrieval=choice.message,
-        ), playbook)
+        ), playbook, presale)
         status = self._calendar.status(at, carrier=request.order.carrier)
         calendar_notice = self._calendar.render_notice(status, locale)
         return Case(
@@ -109,6 +122,7 @@ class DraftService:
             handoff=self._escalator.handoff(escalation, request, locale, intent_id),
             calendar=status if calendar_notice else None, calendar_notice=calendar_notice,
             quick_replies=self._macros.for_intent(intent_id, request.order, locale) if intent_id else [],
+            presale=presale,
         )
 
     def _live_notices(
@@ -132,10 +146,14 @@ class DraftService:
 
 
 def _mode(playbook: PlaybookCase | None, situation: Situation | None, choice: Choice,
-          live: list[tuple[Entry, float | None]], locale: str) -> tuple[AnswerMode, Reason]:
-    """Playbooks first, then the order's situation, an entry that answers, a live announcement scoped to this
-    question; otherwise a holding reply."""
+          live: list[tuple[Entry, float | None]], locale: str,
+          presale: PresaleCase | None) -> tuple[AnswerMode, Reason]:
+    """The catalog for a pre-sale question about a product it knows, then playbooks, the order's situation, an
+    entry that answers, a live announcement scoped to this question; otherwise a holding reply."""
     zh = locale == "zh"
+    if presale is not None:
+        return "catalog", Reason(code=f"catalog:{presale.kind}", message=(
+            "按商品资料：" if zh else "from the catalog: ") + presale.kind)
     if playbook is not None:
         if playbook.missing:
             return "holding", Reason(code="missing_order_facts", message=(
@@ -154,11 +172,18 @@ def _mode(playbook: PlaybookCase | None, situation: Situation | None, choice: Ch
     return "holding", Reason(code=choice.code, message=choice.message)
 
 
-def _with_playbook(escalation: Escalation, playbook: PlaybookCase | None) -> Escalation:
-    """A playbook's hand-over on top of the escalation rules': its reason, and the higher of the two roles."""
-    if playbook is None or (playbook.reason is None and not playbook.holds):
+def _with_handoff(escalation: Escalation, playbook: PlaybookCase | None, presale: PresaleCase | None) -> Escalation:
+    """A playbook's or a pre-sale answer's hand-over on top of the escalation rules': its reason, and the higher of
+    the two roles."""
+    reason: Reason | None
+    to: Role | None
+    if presale is not None and presale.reason is not None:
+        reason, to, holds = presale.reason, presale.handoff_to, False
+    elif playbook is not None and (playbook.reason is not None or playbook.holds):
+        reason, to, holds = playbook.reason, playbook.handoff_to, playbook.holds
+    else:
         return escalation
-    reasons = [*escalation.reasons, *([playbook.reason] if playbook.reason else [])]
-    targets = [r for r in (escalation.to, playbook.handoff_to) if r is not None]
+    reasons = [*escalation.reasons, *([reason] if reason else [])]
+    targets = [r for r in (escalation.to, to) if r is not None]
     return Escalation(reasons=reasons, to=max(targets, key=ROLES.index) if targets else None,
-                      always_human=escalation.always_human or playbook.holds)
+                      always_human=escalation.always_human or holds)

@@ -9,6 +9,7 @@ from drafting.authority import Authority
 from drafting.calendar import Calendar
 from drafting.case import Case
 from drafting.models import Citation
+from drafting.order import Order
 from prompts import render
 
 # "亲" only with its punctuation: bare, it starts words such as 亲自 or 亲爱的
@@ -39,6 +40,18 @@ class Texts:
             f"reply.{case.locale}", primary=None, opening=played.playbook.opening, announcements=case.notice_entries,
             situation="playbook", order=order, body=body, handoff_to=case.escalation.to,
             calendar_notice=case.calendar_notice,
+        )
+
+    def catalog(self, case: Case) -> str:
+        """A pre-sale answer from the shop's catalog: its facts only, in the buyer's language."""
+        presale = case.presale
+        assert presale is not None
+        body = render(f"catalog.{case.locale}", kind=presale.kind, **presale.facts)
+        out = presale.kind in ("stock", "restock") and presale.facts["product"].level == "out"
+        return render(
+            f"reply.{case.locale}", primary=None, opening="apology" if out else "thanks",
+            announcements=case.notice_entries, situation=None, order=Order(), body=body,  # a product, not an order
+            handoff_to=case.escalation.to, calendar_notice=case.calendar_notice,
         )
 
     def template(self, case: Case, answer: str | None = None) -> tuple[str, list[Citation]]:

@@ -1,5 +1,5 @@
 """The import-linter layers contract (pyproject.toml): bench → cli → api | eval → composition → records → drafting →
-knowledge | prompts → core."""
+catalog → knowledge | prompts → core."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def test_layers_contract_is_kept() -> None:
 
 
 @pytest.mark.parametrize(("package", "upward"), [
-    ("knowledge", "drafting.service"), ("drafting", "records.history"), ("records", "composition.wiring"),
+    ("knowledge", "drafting.service"), ("knowledge", "catalog.service"), ("catalog", "drafting.presale"),
+    ("drafting", "records.history"), ("records", "composition.wiring"),
     ("composition", "api.app"), ("core", "knowledge.models"), ("cli", "bench.run"),
 ])
 def test_contract_catches_an_upward_import(tmp_path: Path, package: str, upward: str) -> None:

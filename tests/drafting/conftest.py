@@ -18,6 +18,7 @@ from drafting.macros import NoMacros
 from drafting.notices import NoNotices
 from drafting.playbooks import PlaybookMatcher, load_playbooks
 from drafting.policy import PolicyChecker, load_rules
+from drafting.presale import NoCatalog
 from drafting.question_types import QuestionTypes, load_question_types
 from drafting.service import DraftService
 from drafting.situations import load_situations
@@ -79,7 +80,7 @@ def default_service(
         authority=authority, escalator=Escalator(load_escalation_rules(), authority), situations=load_situations(),
         notices=NoNotices(), calendar=AlwaysOpen(), macros=NoMacros(), types=types,
         answerability=Answerability(load_answerability(), types),
-        playbooks=PlaybookMatcher(load_playbooks(), authority),
+        playbooks=PlaybookMatcher(load_playbooks(), authority), presale=NoCatalog(),
     )
 
 

@@ -1,0 +1,136 @@
+"""Which product a message is about: the product page the chat was opened from, an SKU in the text, the order's
+items, or the product whose words the message is nearest to. A close call names the candidates; it never guesses."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from catalog.models import Product
+from catalog.service import Catalog, View
+from knowledge.embedders.base import Embedder
+
+How = Literal["field", "text", "order", "match", "none"]
+# An item number as buyers paste it: letters, then a dash or digits ("QC-QLT-WIN-200", "YD-450", "AB1234").
+_TERMS = re.compile(r"[\u3400-\u9fff]|[a-z]{2,}")
+_LEXICAL_WEIGHT = 0.1  # how much a title sharing the message's rarer words adds to the embedding's similarity
+_SKU_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]+)+|[A-Za-z]{2,6}\d{3,})(?![A-Za-z0-9])")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    how: How
+    products: tuple[Product, ...] = ()  # the product asked about (two when the message compares them)
+    candidates: tuple[Product, ...] = ()  # when it is not clear which: the products to ask about
+    unknown: tuple[str, ...] = ()  # item numbers the buyer gave that the catalog does not hold
+    score: float | None = None  # similarity of a product matched by words
+
+    @property
+    def product(self) -> Product | None:
+        return self.products[0] if self.products else None
+
+
+@dataclass(frozen=True)
+class Matching:
+    floor: float
+    margin: float
+    ask_at_most: int
+
+
+class Resolver:
+    def __init__(self, catalog: Catalog, embedder: Embedder, matching: Matching) -> None:
+        self._catalog = catalog
+        self._embedder = embedder
+        self._matching = matching
+        self._titles: tuple[int, TitleTerms] | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self, message: str, *, sku: str | None, order_skus: Sequence[str], platform: str,
+                match: bool = True) -> Resolved:
+        view = self._catalog.view()
+        named, unknown = _named(message, view)
+        if sku:
+            page = view.by_sku(sku)
+            if page is None:
+                return Resolved("field", unknown=(sku, *unknown))
+            return Resolved("field", (page, *[p for p in named if p.sku != page.sku]))
+        if named:
+            return Resolved("text", tuple(named), unknown=tuple(unknown))
+        if unknown:
+            return Resolved("text", unknown=tuple(unknown))
+        ordered = [p for s in dict.fromkeys(order_skus) if (p := view.by_sku(s)) is not None]
+        if len(ordered) == 1:
+            return Resolved("order", (ordered[0],))
+        if not match or not view.products:
+            return Resolved("none", candidates=tuple(ordered[: self._matching.ask_at_most]))
+        return self._match(message, platform, among={p.sku for p in ordered} or None)
+
+    def nearest(self, message: str, k: int) -> list[tuple[Product, float]]:
+        return self._catalog.nearest(self._embedder.embed_queries([message])[0], k)
+
+    def _match(self, message: str, platform: str, among: set[str] | None) -> Resolved:
+        """The product whose words the message shares: its title must share one of the message's words (a bare
+        "还有货吗" names no product), and it must lead the next by the margin; closer calls are asked about."""
+        m = self._matching
+        titles = self._title_terms()
+        found = [(p, s + _LEXICAL_WEIGHT * lex, lex) for p, s in self.nearest(message, 12)
+                 if p.sold_on(platform) and (among is None or p.sku in among)
+                 and (lex := titles.overlap(message, p)) > 0 and s >= m.floor]
+        if not found:
+            return Resolved("none")
+        found.sort(key=lambda f: -f[1])
+        best, score, _ = found[0]
+        close = [p for p, s, _ in found if score - s < m.margin]
+        if len(close) == 1:
+            return Resolved("match", (best,), score=round(min(score, 1.0), 4))
+        return Resolved("none", candidates=tuple(close[: m.ask_at_most]), score=round(min(score, 1.0), 4))
+
+    def _title_terms(self) -> TitleTerms:
+        view = self._catalog.view()
+        with self._lock:
+            if self._titles is None or self._titles[0] != view.revision:
+                self._titles = (view.revision, TitleTerms(view.products.values()))
+            return self._titles[1]
+
+
+def terms(text: str) -> set[str]:
+    """Chinese characters one by one, English words without a plural s."""
+    return {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in _TERMS.findall(text.casefold())}
+
+
+class TitleTerms:
+    """How rare each title word is in the catalog: a word every title has ("被" in a bedding shop of quilts)
+    says little, one only a few have ("乳胶") says which product."""
+
+    def __init__(self, products: Iterable[Product]) -> None:
+        self._terms = {p.sku: terms(f"{p.title} {p.title_en or ''}") for p in products}
+        df = Counter(t for ts in self._terms.values() for t in ts)
+        n = len(self._terms)
+        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+
+    def overlap(self, message: str, product: Product) -> float:
+        """The share of the message's title words (weighted by rarity) that this product's titles hold."""
+        asked = {t: w for t in terms(message) if (w := self._idf.get(t, 0.0)) > 0}
+        total = sum(asked.values())
+        if total == 0:
+            return 0.0
+        own = self._terms.get(product.sku, set())
+        return sum(w for t, w in asked.items() if t in own) / total
+
+
+def _named(message: str, view: View) -> tuple[list[Product], list[str]]:
+    """Products whose SKU the message gives (in its order), and SKU-like words the catalog does not hold."""
+    found: dict[str, Product] = {}
+    unknown: list[str] = []
+    for token in _SKU_LIKE.findall(message):
+        product = view.by_sku(token)
+        if product is not None:
+            found.setdefault(product.sku, product)
+        elif token.upper() not in unknown and any(c.isdigit() for c in token):
+            unknown.append(token.upper())
+    return list(found.values()), unknown

@@ -1,0 +1,89 @@
+"""The pre-sale rules file (rules/presale.yaml): which kind of question a message asks, and what buyers call each
+product attribute."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.vocab import Intent, Locale, Role
+from drafting.intent import Regex
+from drafting.rulefile import RuleFileError, load_rule_file
+
+PRESALE_FILE = "presale.yaml"
+KINDS = ("comparison", "bulk", "size", "restock", "stock", "promotion", "recommendation", "attribute")
+
+
+class MatchRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    floor: float = Field(ge=0.0, le=1.0)
+    margin: float = Field(ge=0.0, le=1.0)
+    ask_at_most: int = Field(ge=2, le=10)
+
+
+class BulkRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    negotiate_from: int = Field(ge=1, le=1000)
+    handoff_to: Role = "supervisor"
+
+
+class RecommendRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at_most: int = Field(ge=1, le=10)
+
+
+class KindRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    types: list[str] = Field(default_factory=list)
+    intents: list[Intent] = Field(default_factory=list)
+    cues: dict[Locale, list[Regex]] = Field(default_factory=dict)
+    attribute_cues: bool = False
+
+
+class AttributeGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    names: list[str] = Field(min_length=1)
+    zh: list[Regex] = Field(default_factory=list)
+    en: list[Regex] = Field(default_factory=list)
+
+    def asked(self, message: str, locale: str) -> bool:
+        return matches(self.zh if locale == "zh" else self.en, message)
+
+    def folded_names(self) -> set[str]:
+        return {name.casefold() for name in self.names}
+
+
+class PresaleRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = 1
+    match: MatchRules
+    bulk: BulkRules
+    recommend: RecommendRules
+    kinds: dict[str, KindRule]
+    attributes: list[AttributeGroup]
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+def matches(patterns: list[str], text: str) -> bool:
+    return any(_compiled(p).search(text) for p in patterns)
+
+
+def load_presale_rules(path: Path | None = None) -> PresaleRules:
+    rules = load_rule_file(PresaleRules, PRESALE_FILE, path)
+    unknown = set(rules.kinds) - set(KINDS)
+    if unknown:
+        raise RuleFileError(f"{path or PRESALE_FILE}: unknown kinds {sorted(unknown)}; use {', '.join(KINDS)}")
+    return rules
