@@ -1,6 +1,8 @@
-"""`make bench`: index, serve, load and compare; writes bench/results.json and bench/results.md from one run.
+"""`make bench`: index, import a catalog, serve, load and compare; writes bench/results.json and bench/results.md from
+one run.
 
-Sizes come from the environment (defaults in brackets): BENCH_KB_SIZE [10000] entries; BENCH_REQUESTS [480]
+Sizes come from the environment (defaults in brackets): BENCH_KB_SIZE [10000] entries; BENCH_CATALOG_SIZE [10000]
+products and BENCH_PROMOTIONS [500] promotions imported; BENCH_REQUESTS [480]
 requests per level with the template provider (half at concurrency 1); BENCH_LLM_REQUESTS [40] at concurrency 1
 with the mocked LLM (x2 at 8, x4 at 32); BENCH_LLM_DELAY_MS [300]; BENCH_SURGE [5000] surge messages at
 BENCH_SURGE_CONCURRENCY [32]; BENCH_WARMUP [16] requests before each level; BENCH_PROFILE [1] samples draftdesk
@@ -36,7 +38,7 @@ def _int(name: str, default: int) -> int:
 
 
 def environment() -> dict[str, Any]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("torch", "sentence-transformers", "openvino", "chromadb", "langchain-core", "langchain-chroma",
                 "fastapi", "uvicorn"):
         try:
@@ -102,7 +104,7 @@ def scenario(servers: dict[str, Server], sizes: dict[int, int], distinct: list[k
                     spy.wait()
             offset += sizes[c]
         for name in servers if surge else ():
-            measure(name, "surge", surge, _int("BENCH_SURGE_CONCURRENCY", 32))
+            measure(name, "surge", surge or [], _int("BENCH_SURGE_CONCURRENCY", 32))
     for name, peak in peaks.items():
         figures[f"{name}_rss_load_mb"] = round(peak, 1)
     return figures
@@ -130,6 +132,14 @@ def main() -> None:
                     str(size)], cwd=ROOT, check=True)
     figures |= json.loads((work / "indexing.json").read_text())
     print(f"  {json.dumps(figures)}", flush=True)
+
+    products, promotions = _int("BENCH_CATALOG_SIZE", 10_000), _int("BENCH_PROMOTIONS", 500)
+    print(f"importing a catalog of {products} products and {promotions} promotions", flush=True)
+    subprocess.run([sys.executable, "-m", "bench.catalog", str(work / "catalog.json"), str(work), str(cache),
+                    str(products), str(promotions)], cwd=ROOT, check=True)
+    catalog = json.loads((work / "catalog.json").read_text())
+    figures |= catalog
+    print(f"  {json.dumps(catalog)}", flush=True)
 
     ours_env = {"DRAFTDESK_DATA_DIR": str(work / "ours"), "DRAFTDESK_MODEL_CACHE_DIR": str(cache),
                 "DRAFTDESK_LLM": "template",

@@ -1,4 +1,5 @@
-"""The benchmark's pieces on a tiny scale: KB and queries, percentiles, indexing figures, a load run, the report."""
+"""The benchmark's pieces on a tiny scale: KB and queries, percentiles, indexing figures, the catalog import, a load
+run, the report."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from bench import kb
+from bench.catalog import generate_products, generate_promotions, with_new_facts
+from bench.catalog import measure as measure_catalog
 from bench.indexing import index_draftdesk, index_naive
 from bench.load import Server, free_port, percentile, run_load
 from bench.report import REQUIRED, derive, markdown
@@ -18,6 +21,17 @@ from tests.fakes import HashingEmbedder
 @pytest.fixture(scope="module")
 def bases() -> list[kb.Entry]:
     return kb.base_entries()
+
+
+@pytest.fixture(scope="module")
+def catalog_figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """30 products and 5 promotions imported, again unchanged, and again with 3 products' price and stock changed."""
+    products = generate_products(30)
+    embedder = HashingEmbedder()
+    figures = measure_catalog(products, generate_promotions(5, [p.sku for p in products]),
+                              tmp_path_factory.mktemp("catalog"), embedder)
+    assert embedder.embedded == 1 + 30  # the warm-up, then each product once: the re-imports embedded nothing
+    return figures
 
 
 def test_kb_and_queries_are_deterministic(bases: list[kb.Entry]) -> None:
@@ -53,9 +67,48 @@ def test_failed_requests_are_counted_by_kind(bases: list[kb.Entry]) -> None:
     assert (refused["errors"], refused["error_kinds"]) == (2, "ClientConnectorError x2")
 
 
-def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entry]) -> None:
+def test_the_catalog_is_deterministic_and_valid() -> None:
+    products = generate_products(30)
+    assert products == generate_products(30)
+    skus = {p.sku for p in products}
+    assert len(skus) == len({p.title for p in products}) == len({p.title_en for p in products}) == 30
+    assert sum(bool(p.bulk_tiers) for p in products) == 10
+    assert any(p.size_chart for p in products) and any("材质" in p.attributes for p in products)
+    assert all(set(p.alternatives) <= skus - {p.sku} for p in products)
+    promotions = generate_promotions(5, sorted(skus))
+    assert promotions == generate_promotions(5, sorted(skus))
+    assert {p.mechanics.type for p in promotions} == {"threshold", "percent_off", "presale", "gift"}
+    assert all(p.skus == "all" or set(p.skus) <= skus for p in promotions)
+    changed = with_new_facts(products)
+    assert sum(a != b for a, b in zip(products, changed, strict=True)) == 3
+    assert all(a.title == b.title and a.attributes == b.attributes for a, b in zip(products, changed, strict=True))
+
+
+def test_the_catalog_import_embeds_only_new_words(catalog_figures: dict[str, object]) -> None:
+    assert catalog_figures["catalog_products"] == catalog_figures["catalog_import_embedded"] == 30
+    assert catalog_figures["catalog_import_added"] == catalog_figures["catalog_reimport_unchanged_count"] == 30
+    assert catalog_figures["catalog_reimport_unchanged_embedded"] == 0
+    assert catalog_figures["catalog_reimport_facts_updated"] == 3  # facts changed, so SQL rewrote them ...
+    assert catalog_figures["catalog_reimport_facts_embedded"] == 0  # ... but their words did not: nothing embedded
+
+
+def test_the_catalog_target_is_checked() -> None:
+    figures = {"kb_size": 10, "template_c1_p50_ms": 1.0, "template_c8_p95_ms": 1.0, "index_rate_per_s": 1.0,
+               "reindex_unchanged_s": 0.1, "reindex_unchanged_embedded": 0, "catalog_import_s": 9.0,
+               "catalog_import_embedded": 100, "catalog_reimport_facts_embedded": 0}
+    assert derive(figures | {"catalog_reimport_unchanged_s": 0.9, "catalog_reimport_unchanged_embedded": 0}
+                  )["catalog_unchanged_target_met"] is True
+    slow = derive(figures | {"catalog_reimport_unchanged_s": 1.2, "catalog_reimport_unchanged_embedded": 0})
+    assert slow["catalog_unchanged_target_met"] is False
+    assert "**FAIL**" in markdown(slow | {"environment": {}})
+    assert derive(figures | {"catalog_reimport_unchanged_s": 0.2, "catalog_reimport_unchanged_embedded": 1}
+                  )["catalog_unchanged_target_met"] is False
+
+
+def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entry],
+                                             catalog_figures: dict[str, object]) -> None:
     entries = kb.generate_kb(50, bases=bases)
-    figures = index_draftdesk(entries, tmp_path / "ours", HashingEmbedder())
+    figures = index_draftdesk(entries, tmp_path / "ours", HashingEmbedder()) | catalog_figures
     assert figures["reindex_unchanged_embedded"] == 0
     assert figures["index_embedded"] > 0
     figures |= index_naive(entries, tmp_path / "naive", DeterministicFakeEmbedding(size=32))
@@ -71,7 +124,12 @@ def test_mini_run_reports_every_required_key(tmp_path: Path, bases: list[kb.Entr
     results = derive(figures) | {"environment": {"cpu_count": 2}}
     assert set(REQUIRED) <= set(results)
     assert results["c1_p50_ratio_vs_naive"] == 1.0
-    assert "| draftdesk, template provider | 8 |" in markdown(results)
+    assert results["catalog_unchanged_target_met"] is True  # 30 products re-import in well under a second
+    report = markdown(results)
+    assert "| draftdesk, template provider | 8 |" in report
+    assert "## Catalog import" in report
+    assert "| again, unchanged | " in report and "embeds 0 in ≤ 1 s: **pass**" in report
+    assert "| again, price and stock of 3 products changed | " in report
 
 
 def test_servers_take_turns_at_each_level(monkeypatch: pytest.MonkeyPatch, bases: list[kb.Entry]) -> None:
@@ -117,7 +175,9 @@ def test_the_throughput_ratio_is_the_targets_eight_clients() -> None:
     figures = {"template_c1_rps": 60.0, "template_c8_rps": 120.0, "template_c32_rps": 180.0,
                "naive_template_c1_rps": 30.0, "naive_template_c8_rps": 40.0, "naive_template_c32_rps": 30.0,
                "kb_size": 10, "template_c1_p50_ms": 1.0, "template_c8_p95_ms": 1.0, "index_rate_per_s": 1.0,
-               "reindex_unchanged_s": 0.1, "reindex_unchanged_embedded": 0}
+               "reindex_unchanged_s": 0.1, "reindex_unchanged_embedded": 0, "catalog_import_s": 1.0,
+               "catalog_import_embedded": 1, "catalog_reimport_unchanged_s": 0.1,
+               "catalog_reimport_unchanged_embedded": 0, "catalog_reimport_facts_embedded": 0}
     results = derive(figures)
     assert results["throughput_ratio_vs_naive"] == results["c8_rps_ratio_vs_naive"] == 3.0
     assert results["c32_rps_ratio_vs_naive"] == 6.0
