@@ -22,6 +22,7 @@ from api.routes import (
     announcements,
     audit,
     calendar,
+    catalog,
     console,
     drafts,
     feedback,
@@ -94,8 +95,8 @@ def create_app(
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
-    for module in (drafts, written, feedback, analytics, audit, versions, knowledge, announcements, calendar, macros,
-                   health):
+    for module in (drafts, written, feedback, analytics, audit, versions, knowledge, announcements, catalog, calendar,
+                   macros, health):
         app.include_router(module.router)
     app.include_router(console.router)  # the web console: /, /knowledge, /qa
     app.mount("/static", StaticFiles(directory=console.WEB_DIR / "static"), name="static")

@@ -1,5 +1,5 @@
-"""Audit middleware: every change to knowledge or announcements, every console sign-in, and every refused key is
-written to the audit log (`GET /v1/audit`, admin).
+"""Audit middleware: every change to knowledge, announcements or the catalog, every console sign-in, and every
+refused key is written to the audit log (`GET /v1/audit`, admin).
 
 A refusal of a request that named no valid key costs no row of its own: per source (client address) the first in
 a window writes one, the rest of the window add to its count. A flood of 401s is then one row a minute per source,
@@ -20,7 +20,7 @@ from api.logs import request_id
 from api.security import client_source
 from records.audit import AuditLog
 
-_CHANGES = ("/v1/knowledge", "/v1/announcements", "/console/session")
+_CHANGES = ("/v1/knowledge", "/v1/announcements", "/v1/catalog", "/console/session")
 _READS = ("GET", "HEAD", "OPTIONS")
 MAX_SOURCES = 10_000  # open windows kept in memory; beyond, refusals share one source "(many)"
 

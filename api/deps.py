@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.logs import request_id
 from api.metrics import Metrics
+from catalog.service import Catalog
 from composition.settings import Settings
 from composition.shops import Shop
 from composition.wiring import Components
@@ -61,6 +62,10 @@ async def get_announcements(shop: ShopDep) -> Announcements:
     return shop.announcements
 
 
+async def get_catalog(shop: ShopDep) -> Catalog:
+    return shop.catalog
+
+
 async def get_clock(request: Request) -> Callable[[], datetime]:
     return _components(request).clock
 
@@ -94,6 +99,7 @@ ShopDep = Annotated[Shop, Depends(get_shop)]
 DraftsDep = Annotated[DraftService, Depends(get_drafts)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 AnnouncementsDep = Annotated[Announcements, Depends(get_announcements)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 CalendarDep = Annotated[ShopCalendar, Depends(get_calendar)]
 MacrosDep = Annotated[Macros, Depends(get_macros)]

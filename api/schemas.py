@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from catalog.models import MAX_SKU_CHARS, SKU_ALPHABET, Product, Promotion
 from core.vocab import EntryPlatform, Locale
 from drafting.kblint import Finding
 from drafting.order import quotable
@@ -233,3 +234,59 @@ class AuditItem(BaseModel):
 
 class AuditList(BaseModel):
     items: list[AuditItem]
+
+
+# --- the catalog ------------------------------------------------------------------------------------------------
+
+CatalogKeyPath = Annotated[str, Path(min_length=1, max_length=MAX_SKU_CHARS, description=f"Use {SKU_ALPHABET}."),
+                           AfterValidator(_no_controls)]
+
+
+class ProductList(BaseModel):
+    items: list[Product]
+    total: int = Field(description="Products that match the filters, before `limit` and `offset`.")
+    limit: int
+    offset: int
+
+
+class PromotionList(BaseModel):
+    items: list[Promotion]
+    total: int
+    limit: int
+    offset: int
+
+
+class ProductSaved(BaseModel):
+    outcome: Literal["added", "updated", "unchanged"]
+    product: Product
+
+
+class PromotionSaved(BaseModel):
+    outcome: Literal["added", "updated", "unchanged"]
+    promotion: Promotion
+
+
+class CatalogImportRequest(BaseModel):
+    """Rows shaped as in a JSONL file; a kind left out is left alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    products: list[dict[str, Any]] | None = None
+    promotions: list[dict[str, Any]] | None = None
+    prune: bool = Field(default=False, description="Delete the products (promotions) a given list no longer holds.")
+
+
+class CatalogCounts(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    deleted: int
+
+
+class CatalogImport(BaseModel):
+    """What an import changed, as `draftdesk catalog import --json` prints it."""
+
+    products: CatalogCounts
+    promotions: CatalogCounts
+    embedded: int = Field(description="Products whose words were embedded: 0 when only facts (price, stock) changed.")
+    revision: int = Field(description="The shop's catalog revision after the import.")

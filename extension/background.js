@@ -82,6 +82,8 @@ async function draft(message) {
   };
   const locale = message.locale ?? settings.locale;
   if (locale) body.locale = locale;
+  const sku = String(message.sku || "").trim();
+  if (sku) body.sku = sku;
   const result = await callApi("/v1/drafts", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -123,7 +125,11 @@ async function inPage(sender, func, args) {
 
 async function readFromPage(_message, sender) {
   const settings = await draftdeskLoadSettings();
-  return inPage(sender, (selector) => globalThis.__draftdeskPage.read(selector), [settings.messageSelector]);
+  return inPage(
+    sender,
+    (selector, skuSelector) => globalThis.__draftdeskPage.read(selector, skuSelector),
+    [settings.messageSelector, settings.skuSelector],
+  );
 }
 
 async function insertIntoPage(message, sender) {

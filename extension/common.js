@@ -8,6 +8,7 @@ const DRAFTDESK_DEFAULTS = Object.freeze({
   locale: "",
   messageSelector: "",
   replySelector: "",
+  skuSelector: "",
 });
 
 const DRAFTDESK_PLATFORMS = ["taobao", "pdd", "jd", "amazon"];

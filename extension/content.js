@@ -1,4 +1,5 @@
-// Injected into the seller's page on demand: reads the buyer's message and fills the reply box.
+// Injected into the seller's page on demand: reads the buyer's message (and the product's SKU) and fills the
+// reply box.
 "use strict";
 (() => {
   if (globalThis.__draftdeskPage) return; // injected once per page; later injections reuse it
@@ -20,16 +21,26 @@
 
   const textOf = (el) => (isEditable(el) && "value" in el ? el.value : el.innerText || el.textContent || "").trim();
 
-  function read(selector) {
+  // The product the chat is about, from the configured element: its data-sku attribute, else its text; "" when
+  // the page shows none, null without a selector. A chat shows the latest product card last, as it does messages.
+  function skuOf(selector) {
+    if (!selector) return null;
+    const nodes = document.querySelectorAll(selector);
+    const el = nodes[nodes.length - 1];
+    return el ? (el.dataset.sku || textOf(el)).trim().slice(0, 64) : "";
+  }
+
+  function read(selector, skuSelector) {
+    const base = { host: location.hostname, sku: skuOf(skuSelector) };
     const selected = String(window.getSelection() || "").trim();
-    if (selected) return { text: selected, source: "selection", host: location.hostname };
+    if (selected) return { ...base, text: selected, source: "selection" };
     if (selector) {
       // A chat list shows the latest message last.
       const nodes = document.querySelectorAll(selector);
       const el = nodes[nodes.length - 1];
-      return { text: el ? textOf(el) : "", source: el ? "selector" : "selector_missing", host: location.hostname };
+      return { ...base, text: el ? textOf(el) : "", source: el ? "selector" : "selector_missing" };
     }
-    return { text: "", source: "none", host: location.hostname };
+    return { ...base, text: "", source: "none" };
   }
 
   function replyBox(selector) {

@@ -1,7 +1,7 @@
 // The options page: server URL, API key, defaults and the page selectors.
 "use strict";
 
-const FIELDS = ["serverUrl", "apiKey", "platform", "role", "locale", "messageSelector", "replySelector"];
+const FIELDS = ["serverUrl", "apiKey", "platform", "role", "locale", "messageSelector", "skuSelector", "replySelector"];
 const $ = (id) => document.getElementById(id);
 let lang = "en";
 

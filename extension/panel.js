@@ -44,6 +44,7 @@ async function readPage({ quiet = false } = {}) {
   }
   const platform = draftdeskPlatformForHost(answer.host);
   if (platform) $("platform").value = platform;
+  if (typeof answer.sku === "string") $("sku").value = answer.sku; // with a SKU selector, the page decides
   if (answer.text) {
     $("message").value = answer.text;
     setStatus("pageStatus", answer.source === "selection" ? "readSelection" : "readSelector");
@@ -65,6 +66,7 @@ async function requestDraft(event) {
       platform: $("platform").value,
       role: $("role").value,
       locale: $("locale").value,
+      sku: $("sku").value.trim(),
     });
     if (answer.ok) {
       lastDraft = answer.draft;
@@ -95,10 +97,23 @@ function render() {
   $("handoff").textContent = d.handoff ? `${t("handoffTo")} ${t(`role_${d.handoff.to}`)}: ${d.handoff.note}` : "";
 
   renderCompliance(d.compliance);
+  renderProduct(d.product);
   renderQuickReplies(d.quick_replies || []);
   $("citations").replaceChildren(
     ...(d.citations.length ? d.citations.map(citationItem) : [el("li", { className: "hint", textContent: t("noCitations") })]),
   );
+}
+
+// The product a pre-sale draft is about (title, SKU, price, stock, live promotions), to check the draft against.
+function renderProduct(product) {
+  $("product").hidden = !product;
+  if (!product) return;
+  $("productTitle").textContent = product.title;
+  $("productSku").textContent = product.sku;
+  $("productPrice").textContent = `${product.price} ${product.currency}`;
+  $("productStock").textContent = t(`stock_${product.stock_level}`, { count: product.stock });
+  $("productStock").className = `stock-${product.stock_level}`;
+  $("productPromotions").textContent = product.promotions.length ? product.promotions.join("、") : t("noPromotions");
 }
 
 function citationItem(c) {

@@ -39,6 +39,8 @@
       order: orderFields(), history: historyTurns(),
     };
     if ($("locale").value !== "auto") body.locale = $("locale").value;
+    const sku = $("sku").value.trim();
+    if (sku) body.sku = sku; // the product page the chat came from
     busy = true;
     $("draft-status").textContent = t("agent.drafting");
     showError($("form-error"), null);
@@ -104,6 +106,7 @@
     $("degraded").hidden = !draft.degraded;
     showEscalation(draft);
     showCompliance(draft);
+    showProduct(draft.product);
     showCitations(draft.citations);
     showQuickReplies(draft.quick_replies || []);
     $("reject-form").hidden = true;
@@ -149,6 +152,22 @@
       el("ul", {}, violations.map((v) => el("li", {}, el("code", {}, v.rule), " ", el("mark", {}, v.span), " — ", v.message))),
       preview,
     );
+  }
+
+  // The product a pre-sale draft is about, as the catalog has it now: the facts to check the draft against.
+  function showProduct(product) {
+    $("product").hidden = !product;
+    if (!product) return;
+    $("product-title").textContent = product.title;
+    $("product-sku").textContent = product.sku;
+    $("product-price").textContent = `${product.price} ${product.currency}`;
+    const stock = $("product-stock");
+    stock.textContent = t(`stock.${product.stock_level}`, { count: product.stock });
+    stock.className = `stock-${product.stock_level.replace("_", "-")}`;
+    $("product-promotions").replaceChildren(...(product.promotions.length
+      ? product.promotions.map((title) => el("li", {}, title))
+      : [el("li", { class: "muted" }, t("product.no_promotions"))]));
+    $("product-resolved").textContent = t(`resolved.${product.resolved_by}`);
   }
 
   function showCitations(citations) {
