@@ -49,6 +49,23 @@ def load_promotions(path: Path) -> list[Promotion]:
     return promotions_from_bytes(_read(path), filename=path.name, source=str(path.resolve()))
 
 
+def load_folder(folder: Path) -> tuple[list[Product] | None, list[Promotion] | None]:
+    """A catalog folder as shipped (`catalog/sample/`): `products.jsonl` or `.csv` and `promotions.jsonl` or `.csv`,
+    each optional; None for a kind the folder does not hold."""
+    if not folder.is_dir():
+        raise UnsupportedFileError(f"{folder}: not a catalog folder (products.jsonl/.csv, promotions.jsonl/.csv)")
+
+    def first(stem: str) -> Path | None:
+        return next((folder / f"{stem}{suffix}" for suffix in SUFFIXES if (folder / f"{stem}{suffix}").is_file()),
+                    None)
+
+    products, promotions = first("products"), first("promotions")
+    if products is None and promotions is None:
+        raise UnsupportedFileError(f"{folder}: holds neither products.jsonl/.csv nor promotions.jsonl/.csv")
+    return (load_products(products) if products else None,
+            load_promotions(promotions) if promotions else None)
+
+
 def products_from_bytes(data: bytes, filename: str, source: str) -> list[Product]:
     return _from_bytes(_PRODUCTS, data, filename, source)
 

@@ -17,9 +17,14 @@ from knowledge.embedders.base import Embedder
 
 How = Literal["field", "text", "order", "match", "none"]
 # An item number as buyers paste it: letters, then a dash or digits ("QC-QLT-WIN-200", "YD-450", "AB1234").
-_TERMS = re.compile(r"[\u3400-\u9fff]|[a-z]{2,}")
+_WORDS = re.compile(r"[a-z]{2,}|\d+")
+_HAN_RUNS = re.compile(r"[\u3400-\u9fff]{2,}")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# words of a listing that say how it is sold, not what it is: "Storage Box, Set of 3" is no bedding set
+_FILLERS = frozenset({"set", "of", "the", "and", "with", "for", "pack", "pair", "piece", "new", "in", "cm", "mm"})
+_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")  # "（预售）", "(Pre-order)": a listing's label, not its name
 _LEXICAL_WEIGHT = 0.1  # how much a title sharing the message's rarer words adds to the embedding's similarity
-_SKU_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]+)+|[A-Za-z]{2,6}\d{3,})(?![A-Za-z0-9])")
+SKU_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]+)+|[A-Za-z]{2,6}\d{3,})(?![A-Za-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,9 @@ class Resolver:
         self._lock = threading.Lock()
 
     def resolve(self, message: str, *, sku: str | None, order_skus: Sequence[str], platform: str,
-                match: bool = True) -> Resolved:
+                match: bool = True, words: str | None = None) -> Resolved:
+        """`words`: the part of the message that may name a product in words (the question's own words left
+        out); item numbers are read from the whole message."""
         view = self._catalog.view()
         named, unknown = _named(message, view)
         if sku:
@@ -68,7 +75,20 @@ class Resolver:
             return Resolved("order", (ordered[0],))
         if not match or not view.products:
             return Resolved("none", candidates=tuple(ordered[: self._matching.ask_at_most]))
-        return self._match(message, platform, among={p.sku for p in ordered} or None)
+        return self._match(message if words is None else words, platform, among={p.sku for p in ordered} or None)
+
+    def title_overlap(self, message: str, product: Product) -> float:
+        """How much of the message's title words (by rarity) the product's titles hold; 0 when none."""
+        return self._title_terms().overlap(message, product)
+
+    def in_titles(self, text: str) -> bool:
+        """Whether some title has one of the text's words or character pairs."""
+        return self._title_terms().has_any(text)
+
+    def of_kind(self, message: str, product: Product) -> bool:
+        """Whether the product is of the kind the message asks for: it shares the message's title words, or most
+        of its title characters ("枕头" and 荞麦枕)."""
+        return self._title_terms().of_kind(message, product)
 
     def nearest(self, message: str, k: int) -> list[tuple[Product, float]]:
         return self._catalog.nearest(self._embedder.embed_queries([message])[0], k)
@@ -84,8 +104,9 @@ class Resolver:
         if not found:
             return Resolved("none")
         found.sort(key=lambda f: -f[1])
-        best, score, _ = found[0]
-        close = [p for p, s, _ in found if score - s < m.margin]
+        best, score, lex = found[0]
+        # products the buyer's words do not tell apart ("炒锅" and two woks) are asked about, whatever the embedding
+        close = [p for p, s, x in found if score - s < m.margin or x >= lex - 1e-9]
         if len(close) == 1:
             return Resolved("match", (best,), score=round(min(score, 1.0), 4))
         return Resolved("none", candidates=tuple(close[: m.ask_at_most]), score=round(min(score, 1.0), 4))
@@ -98,9 +119,13 @@ class Resolver:
             return self._titles[1]
 
 
-def terms(text: str) -> set[str]:
-    """Chinese characters one by one, English words without a plural s."""
-    return {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in _TERMS.findall(text.casefold())}
+def terms(text: str) -> tuple[set[str], set[str]]:
+    """A text's words: Chinese as character pairs (收纳箱 → 收纳, 纳箱), English words without a plural s, and
+    numbers; and, second, its single Chinese characters, for a message whose pairs no title has ("被子" and 羽绒被)."""
+    folded = text.casefold()
+    words = {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in _WORDS.findall(folded)} - _FILLERS
+    pairs = {run[i:i + 2] for run in _HAN_RUNS.findall(folded) for i in range(len(run) - 1)}
+    return words | pairs, set(_HAN.findall(folded))
 
 
 class TitleTerms:
@@ -108,26 +133,43 @@ class TitleTerms:
     says little, one only a few have ("乳胶") says which product."""
 
     def __init__(self, products: Iterable[Product]) -> None:
-        self._terms = {p.sku: terms(f"{p.title} {p.title_en or ''}") for p in products}
-        df = Counter(t for ts in self._terms.values() for t in ts)
+        self._terms = {p.sku: terms(_BRACKETS.sub(" ", f"{p.title} {p.title_en or ''}")) for p in products}
         n = len(self._terms)
-        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._idf = [self._weights([t[level] for t in self._terms.values()], n) for level in (0, 1)]
+
+    @staticmethod
+    def _weights(sets: list[set[str]], n: int) -> dict[str, float]:
+        df = Counter(t for ts in sets for t in ts)
+        return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+
+    def has_any(self, text: str) -> bool:
+        return any(t in self._idf[0] for t in terms(text)[0])
+
+    def of_kind(self, message: str, product: Product) -> bool:
+        return self.overlap(message, product) > 0 or self._share(terms(message)[1], product, 1) >= 0.5
+
+    def _share(self, asked_terms: set[str], product: Product, level: int) -> float:
+        idf = self._idf[level]
+        asked = {t: w for t in asked_terms if (w := idf.get(t, 0.0)) > 0}
+        total = sum(asked.values())
+        own = self._terms.get(product.sku, (set(), set()))[level]
+        return sum(w for t, w in asked.items() if t in own) / total if total > 0 else 0.0
 
     def overlap(self, message: str, product: Product) -> float:
-        """The share of the message's title words (weighted by rarity) that this product's titles hold."""
-        asked = {t: w for t in terms(message) if (w := self._idf.get(t, 0.0)) > 0}
-        total = sum(asked.values())
-        if total == 0:
-            return 0.0
-        own = self._terms.get(product.sku, set())
-        return sum(w for t, w in asked.items() if t in own) / total
+        """The share of the message's title words (weighted by rarity) that this product's titles hold: by words
+        and character pairs, or by single characters when no title has any of the message's pairs."""
+        asked_terms = terms(message)
+        for level in (0, 1):
+            if any(self._idf[level].get(t, 0.0) > 0 for t in asked_terms[level]):
+                return self._share(asked_terms[level], product, level)
+        return 0.0
 
 
 def _named(message: str, view: View) -> tuple[list[Product], list[str]]:
     """Products whose SKU the message gives (in its order), and SKU-like words the catalog does not hold."""
     found: dict[str, Product] = {}
     unknown: list[str] = []
-    for token in _SKU_LIKE.findall(message):
+    for token in SKU_LIKE.findall(message):
         product = view.by_sku(token)
         if product is not None:
             found.setdefault(product.sku, product)

@@ -82,7 +82,11 @@ class Catalog:
             known = self._index.digests()
             embedded = self._index.sync(products, known) if products is not None else 0
             applied = self._facts.apply(self._shop, products, promotions, prune=prune)
-            self._tidy(known)
+            given = {p.sku for p in products or ()}
+            if applied.deleted_skus or any(sku not in given for sku in known):
+                self._tidy(known)  # else every record is a product just written: nothing can be stray
+            else:
+                self._expire()
             return Imported(applied, embedded)
 
     def put_product(self, product: Product) -> str:

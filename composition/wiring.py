@@ -25,6 +25,7 @@ from drafting.macros import Macros, load_macros
 from drafting.playbooks import PlaybookMatcher, load_playbooks
 from drafting.policy import PolicyChecker, load_rules
 from drafting.presale import PresaleDesk
+from drafting.presale_kinds import KindFinder
 from drafting.presale_rules import load_presale_rules
 from drafting.question_types import QuestionTypes, load_question_types
 from drafting.service import DraftService
@@ -108,6 +109,7 @@ def build_components(
     audit = AuditLog(engine, clock, retention)  # each shop's knowledge changes are audited as they are recorded
     facts = CatalogFacts(engine, clock)  # every worker reads the same catalog
     intents = IntentClassifier(embedder, intent_rules)
+    kinds = KindFinder(embedder, presale_rules)  # one for every shop: the examples embed once
     labeler = EntryLabeler(intents, intent_rules, type_rules, embedder.model_id)
     writer: Writer = TemplateWriter() if chat is None else \
         ModelWriter(chat, policy, authority, shop_name=settings.shop_name)
@@ -127,7 +129,7 @@ def build_components(
         versions.recover()  # a change a crash cut short is finished before the shop serves anything
         announcements = Announcements(store, indexer, intents=intent_rules.intents.keys(), versions=versions)
         catalog = Catalog(facts, ProductIndex(client, f"{collection}.catalog", embedder), name)
-        presale = PresaleDesk(presale_rules, catalog, Resolver(catalog, embedder, matching), calendar.local)
+        presale = PresaleDesk(presale_rules, catalog, Resolver(catalog, embedder, matching), kinds, calendar.local)
         drafts = DraftService(
             retriever, writer=writer, clock=clock, intents=intents, policy=policy, authority=authority,
             escalator=escalator, situations=situations, notices=announcements, calendar=calendar, macros=macros,

@@ -5,23 +5,34 @@ tell apart gets a question or a check, never a guess."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from catalog.models import Product
+from catalog.resolve import SKU_LIKE as _SKU_HINT
 from catalog.resolve import Resolved, Resolver
 from catalog.service import Catalog, PromotionState
-from core.vocab import Role
+from core.vocab import Locale, Role
 from drafting import measures
 from drafting.models import ProductCard, Reason
 from drafting.order import Order
 from drafting.presale_facts import Card, attribute_values, bulk_quote, offers, size_advice
-from drafting.presale_rules import PresaleRules, matches
+from drafting.presale_kinds import KindFinder
+from drafting.presale_rules import PresaleRules, blank, matches
 
-# Kinds that need one product: without it the draft asks which (naming candidates when there are some).
-_ONE_PRODUCT = ("stock", "restock", "size", "bulk", "attribute")
+# Stock, price and promotions of something bought already (paid, shipped, received) are after-sale questions: the
+# listing's facts do not answer them ("付完款说没货了", "尾款付了啥时候发", "paid and now it's cheaper").
+_BOUGHT = re.compile(
+    r"(付|交|补|拍|买|下)(了|过|完)(款|单|定金|尾款)?|已经(付|买|拍|下单|签收)|买的|下的单|拍的|这单|订单|收到(了|货)|签收"
+    r"|\b(i|we) (bought|ordered|paid|received|got)\b|\bmy (order|purchase)\b|\bpaid (the|for|and|on|it)\b"
+    r"|\b(received|got) (it|the|my|mine)\b|\b(arrived|delivered)\b", re.I)
+_AFTER_SALE_STATES = ("paid", "shipped", "in_transit", "delivered", "refunding", "closed")
+_CHANGES_AFTER_SALE = ("stock", "restock", "promotion", "price")  # a bought item's material is still the listing's
+_ASK_WHICH = ("stock", "restock", "size", "bulk")  # worth asking "which one?" even with no candidate to name
+_PARTS = re.compile(r"和|跟|与|还是|对比|比|\bvs\.?\b|\bversus\b|\bor\b|\band\b|,|，", re.I)
 _SEASONS = {"冬": ("冬", "winter"), "winter": ("冬", "winter"), "夏": ("夏", "summer"), "summer": ("夏", "summer"),
             "四季": ("四季", "all"), "all season": ("四季", "all")}
 _SEASON_NAMES = {"适用季节", "季节", "season"}
@@ -55,9 +66,10 @@ class NoCatalog:
 
 
 class PresaleDesk:
-    def __init__(self, rules: PresaleRules, catalog: Catalog, resolver: Resolver,
+    def __init__(self, rules: PresaleRules, catalog: Catalog, resolver: Resolver, kinds: KindFinder,
                  local: Callable[[datetime], datetime]) -> None:
         self._rules = rules
+        self._kinds = kinds
         self._catalog = catalog
         self._resolver = resolver
         self._local = local  # instants as the shop's clock shows them
@@ -79,39 +91,55 @@ class PresaleDesk:
 
     def _ask(self, message: str, *, locale: str, platform: str, intent: str | None, types: tuple[str, ...],
              sku: str | None, order: Order, at: datetime) -> PresaleCase | None:
-        kind = self._kind(message, locale, intent, types)
-        if kind is None or not self._catalog.view().products:
+        if not self._catalog.view().products:
             return None
-        resolved = self._resolver.resolve(message, sku=sku, order_skus=order.skus(), platform=platform,
-                                          match=kind != "recommendation")
+        kind = self._kind(message, locale, intent, types)
+        if kind in _CHANGES_AFTER_SALE and (order.status in _AFTER_SALE_STATES or _BOUGHT.search(message)):
+            return None  # "付完款说没货了": about the order, not the listing
+        if kind is None and not (sku or _SKU_HINT.search(message)):
+            return None
+        # the product is named by the words that do not ask: "机洗" in "这个被子能机洗吗" is no part of its name,
+        # unless a title has them ("真丝" in 真丝四件套)
+        words = blank(self._rules.question_words(locale), message, self._resolver.in_titles)
+        resolved = self._resolver.resolve(message, words=words, sku=sku, order_skus=order.skus(), platform=platform,
+                                          match=kind not in (None, "recommendation"))
         asked = [g.folded_names() for g in self._rules.attributes if g.asked(message, locale)]
+        if resolved.product is not None:
+            asked += [{k.casefold()} for k in resolved.product.attributes if k.casefold() in message.casefold()]
+        if kind is None:  # a product page or item number, and the message names one of its attributes
+            if resolved.product is None or not asked:
+                return None
+            kind = "attribute"
         if kind == "recommendation" and resolved.product is not None and resolved.how in ("field", "text") and asked:
             kind = "attribute"  # "这款适合冬天吗" on a product page asks about that product
         if resolved.unknown and not resolved.products:
             return PresaleCase("unknown_sku", resolved, {"unknown": list(resolved.unknown)})
         if kind == "recommendation":
-            return self._recommend(message, locale, platform, resolved)
+            return self._recommend(message, locale, platform)
         if kind == "comparison":
             return self._compare(message, locale, platform, resolved)
         if kind == "promotion" and resolved.product is None and not resolved.candidates:
             return self._shop_offers(locale, platform, at, resolved)
         product = resolved.product
         if product is None:
-            if kind in _ONE_PRODUCT and (resolved.candidates or kind != "attribute"):
+            if resolved.candidates or kind in _ASK_WHICH:
                 cards = [Card.of(p, locale) for p in resolved.candidates]
                 return PresaleCase("which", resolved, {"asked": kind, "candidates": cards})
             return None
         return self._about(kind, message, locale, platform, at, product, resolved, asked)
 
     def _kind(self, message: str, locale: str, intent: str | None, types: tuple[str, ...]) -> str | None:
+        key: Locale = "zh" if locale == "zh" else "en"
         for name, rule in self._rules.kinds.items():
+            if set(rule.unless_types) & set(types) or matches(rule.unless.get(key, []), message):
+                continue
             if set(rule.types) & set(types) or (intent is not None and intent in rule.intents):
                 return name
-            if matches(rule.cues.get("zh" if locale == "zh" else "en", []), message):
+            if matches(rule.cues.get(key, []), message):
                 return name
             if rule.attribute_cues and any(g.asked(message, locale) for g in self._rules.attributes):
                 return name
-        return None
+        return self._kinds.nearest(message, locale)
 
     def _about(self, kind: str, message: str, locale: str, platform: str, at: datetime, product: Product,
                resolved: Resolved, asked: list[set[str]]) -> PresaleCase | None:
@@ -121,12 +149,13 @@ class PresaleDesk:
             alternatives = [p for s in product.alternatives if (p := view.by_sku(s)) is not None
                             and p.stock > 0 and p.sold_on(platform)]
             facts["alternatives"] = [Card.of(p, locale) for p in alternatives]
-        elif kind == "promotion":
+        elif kind in ("promotion", "price"):
             facts["offers"] = offers(self._catalog.promotions_for(product.sku, platform, at), locale, at, self._local)
-        elif kind == "size":
-            if not product.size_chart:
-                return PresaleCase("attribute", resolved, {**facts, "values": [], "missing": ["size_chart"]})
+        elif kind == "size" and product.size_chart:
             facts["size"] = size_advice(product, measures.body(message))
+        elif kind == "size":  # no chart: the sizes it comes in, if its attributes list them
+            return self._about("attribute", message, locale, platform, at, product, resolved,
+                               asked or [g.folded_names() for g in self._rules.attributes if "尺码" in g.names])
         elif kind == "bulk":
             quote = bulk_quote(product, measures.quantity(message), self._rules.bulk.negotiate_from)
             facts["quote"] = quote
@@ -138,17 +167,19 @@ class PresaleDesk:
         elif kind == "attribute":
             if not asked:
                 return None
-            values = [v for names in asked if (v := attribute_values(product, names, locale))]
-            missing = [sorted(names)[0] for names in asked if attribute_values(product, names, locale) is None]
+            values = list(dict.fromkeys(v for names in asked for v in attribute_values(product, names, locale)))
+            missing = [sorted(names)[0] for names in asked if not attribute_values(product, names, locale)]
             facts.update(values=values, missing=missing)
         return PresaleCase(kind, resolved, facts)
 
     def _compare(self, message: str, locale: str, platform: str, resolved: Resolved) -> PresaleCase | None:
-        products = list(resolved.products)
-        if len(products) == 1:  # "和羊毛被比呢" on a product page: the other is named in words
-            nearest = [p for p, s in self._resolver.nearest(message, 4)
-                       if s >= self._rules.match.floor and p.sku != products[0].sku and p.sold_on(platform)]
-            products += nearest[:1]
+        products = list(resolved.products) if resolved.how in ("field", "text") else []
+        if len(products) < 2:  # "乳胶枕和荞麦枕哪个好", or "和羊毛被比呢" on a product page: named in words, in order
+            for part in _PARTS.split(message):
+                found = self._resolver.resolve(part, sku=None, order_skus=(), platform=platform).product \
+                    if part.strip() else None
+                if found is not None and all(found.sku != p.sku for p in products):
+                    products.append(found)
         if len(products) < 2:
             if not (products or resolved.candidates):
                 return None
@@ -158,31 +189,34 @@ class PresaleDesk:
         keys = list(dict.fromkeys(k for p in pair for k in p.attributes if k.isascii() == (locale == "en")))
         keys = keys or list(dict.fromkeys(k for p in pair for k in p.attributes))
         rows = [(k, [attribute_values(p, {k.casefold()}, locale) for p in pair]) for k in keys[:8]]
-        table = [(k, [v[1] if v else None for v in vals]) for k, vals in rows]
-        return PresaleCase("comparison", Resolved(resolved.how, tuple(pair)),
+        table = [(k, [v[0][1] if v else None for v in vals]) for k, vals in rows]
+        how = resolved.how if resolved.how in ("field", "text") else "match"
+        return PresaleCase("comparison", Resolved(how, tuple(pair)),
                            {"products": [Card.of(p, locale) for p in pair], "table": table})
 
-    def _recommend(self, message: str, locale: str, platform: str, resolved: Resolved) -> PresaleCase | None:
+    def _recommend(self, message: str, locale: str, platform: str) -> PresaleCase | None:
+        """In-stock products of the kind asked (their titles share the message's words), within the budget and
+        the season asked, nearest first; at most a few, each with why."""
         limit = measures.budget(message)
         season = next((s for word, s in _SEASONS.items() if word in message.casefold()), None)
         picked: list[tuple[Product, list[str]]] = []
         for product, score in self._resolver.nearest(message, 20):
-            if score < self._rules.match.floor - 0.04 or product.stock == 0 or not product.sold_on(platform):
+            if score < self._rules.match.floor or product.stock == 0 or not product.sold_on(platform):
                 continue
-            if limit is not None and product.price > limit:
+            if not self._resolver.of_kind(message, product) or (limit is not None and product.price > limit):
                 continue
             why = []
             if season is not None:
-                value = attribute_values(product, _SEASON_NAMES, locale)
-                if value is None or not any(word in value[1].casefold() for word in season):
+                values = attribute_values(product, _SEASON_NAMES, locale)
+                if not values or not any(word in values[0][1].casefold() for word in season):
                     continue
-                why.append(value[1])
+                why.append(values[0][1])
             picked.append((product, why))
             if len(picked) == self._rules.recommend.at_most:
                 break
         if not picked:
             return None
-        return PresaleCase("recommendation", Resolved("match", tuple(p for p, _ in picked)),
+        return PresaleCase("recommendation", Resolved("none", candidates=tuple(p for p, _ in picked)),
                            {"picks": [(Card.of(p, locale), why) for p, why in picked],
                             "budget": None if limit is None else f"{limit.normalize():f}"})
 

@@ -133,15 +133,13 @@ def bulk_quote(product: Product, quantity: int | None, negotiate_from: int) -> B
     return BulkQuote(quantity, amount(unit), amount(unit * quantity), tiers, None)
 
 
-def attribute_values(product: Product, names: set[str], locale: str) -> tuple[str, str] | None:
-    """The product's attribute among `names` (a group that means one thing), named in the buyer's language when
-    the catalog gives both."""
+def attribute_values(product: Product, names: set[str], locale: str) -> list[tuple[str, str]]:
+    """The product's attributes among `names` (a group that means one thing: 材质 and 面料 both answer "是纯棉的
+    吗"), named in the buyer's language when the catalog gives both."""
     found = [(k, v) for k, v in product.attributes.items() if k.casefold() in names]
-    if not found:
-        return None
-    wanted = [kv for kv in found if kv[0].isascii() == (locale == "en")]
-    key, value = (wanted or found)[0]
-    return key, ("、" if locale == "zh" else ", ").join(value) if isinstance(value, list) else _plain(value, locale)
+    wanted = [kv for kv in found if kv[0].isascii() == (locale == "en")] or found
+    return [(key, ("、" if locale == "zh" else ", ").join(value) if isinstance(value, list) else _plain(value, locale))
+            for key, value in wanted]
 
 
 def _plain(value: str | int | float | bool, locale: str) -> str:

@@ -4,6 +4,7 @@ product attribute."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from drafting.intent import Regex
 from drafting.rulefile import RuleFileError, load_rule_file
 
 PRESALE_FILE = "presale.yaml"
-KINDS = ("comparison", "bulk", "size", "restock", "stock", "promotion", "recommendation", "attribute")
+KINDS = ("comparison", "bulk", "size", "restock", "stock", "promotion", "recommendation", "price", "attribute")
 
 
 class MatchRules(BaseModel):
@@ -38,13 +39,23 @@ class RecommendRules(BaseModel):
     at_most: int = Field(ge=1, le=10)
 
 
+class NearestRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    floor: dict[Locale, float]
+    margin: float = Field(ge=0.0, le=1.0)
+
+
 class KindRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    examples: dict[Locale, list[str]] = Field(default_factory=dict)
     types: list[str] = Field(default_factory=list)
     intents: list[Intent] = Field(default_factory=list)
     cues: dict[Locale, list[Regex]] = Field(default_factory=dict)
     attribute_cues: bool = False
+    unless_types: list[str] = Field(default_factory=list)  # question types that ask something else
+    unless: dict[Locale, list[Regex]] = Field(default_factory=dict)  # ... and words that do
 
 
 class AttributeGroup(BaseModel):
@@ -68,8 +79,15 @@ class PresaleRules(BaseModel):
     match: MatchRules
     bulk: BulkRules
     recommend: RecommendRules
+    nearest: NearestRules
     kinds: dict[str, KindRule]
     attributes: list[AttributeGroup]
+
+    def question_words(self, locale: str) -> list[str]:
+        """Every cue of the language: the words that ask ("能机洗吗", "还有货吗"), not those that name a product."""
+        key: Locale = "zh" if locale == "zh" else "en"
+        return [*(c for k in self.kinds.values() for c in k.cues.get(key, [])),
+                *(c for g in self.attributes for c in (g.zh if key == "zh" else g.en))]
 
 
 @cache
@@ -79,6 +97,13 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def matches(patterns: list[str], text: str) -> bool:
     return any(_compiled(p).search(text) for p in patterns)
+
+
+def blank(patterns: list[str], text: str, keep: Callable[[str], bool]) -> str:
+    """`text` with what the patterns match blanked out, but for the matches `keep` keeps."""
+    for pattern in patterns:
+        text = _compiled(pattern).sub(lambda m: m.group(0) if keep(m.group(0)) else " ", text)
+    return text
 
 
 def load_presale_rules(path: Path | None = None) -> PresaleRules:

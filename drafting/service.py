@@ -29,8 +29,9 @@ from knowledge.language import detect_locale
 from knowledge.models import Entry
 from knowledge.retrieval import Retrieval, Retriever
 
-# Playbooks a pre-sale answer from the catalog replaces when it knows the product: a bulk quote from its tiers.
-_CATALOG_KNOWS = ("bulk_order",)
+# Playbooks a pre-sale answer from the catalog replaces, and for which kinds of answer: a bulk quote from the
+# product's tiers; for "any discount?", the promotions it is really in (the bargaining script's first step).
+_CATALOG_KNOWS = {"bulk_order": ("bulk", "which"), "bargaining": ("promotion", "price")}
 
 
 class DraftService:
@@ -104,6 +105,9 @@ class DraftService:
         if playbook is None or playbook.playbook.id in _CATALOG_KNOWS:
             presale = self._presale.ask(request.message, locale=locale, platform=request.platform, intent=intent_id,
                                         types=types, sku=request.sku, order=request.order, at=at)
+            if playbook is not None and presale is not None and \
+                    presale.kind not in _CATALOG_KNOWS[playbook.playbook.id]:
+                presale = None
         if presale is not None:
             playbook, situation, choice = None, None, Choice(None, "catalog", "", 0.0)
         elif playbook is not None:

@@ -56,6 +56,9 @@ def run_cmd(
     out: Annotated[Path, typer.Option("--out", help="Directory for results.jsonl, summary.json, report.html.")],
     kb: Annotated[Path | None, typer.Option(
         help="Knowledge file or directory, indexed into a fresh store (default: the configured store).")] = None,
+    catalog: Annotated[Path | None, typer.Option(
+        help="A catalog folder (products.jsonl/.csv, promotions.jsonl/.csv) imported into the fresh store of --kb; "
+        "pre-sale datasets name theirs in the header (`catalog`).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
     pipeline: Annotated[runner.PipelineName, typer.Option(help="What drafts the replies.")] = (
         runner.PipelineName.DRAFTDESK),
@@ -81,6 +84,10 @@ def run_cmd(
         _fail(f"{kb}: no such knowledge file or directory", 2)
     if without_examples and kb is None:
         _fail("--without-examples re-indexes the knowledge files: give them with --kb", 2)
+    if catalog is not None and kb is None:
+        _fail("--catalog imports into a fresh store: give the knowledge files with --kb too", 2)
+    if catalog is not None and not catalog.is_dir():
+        _fail(f"{catalog}: no such catalog folder", 2)
     moment = _moment(at) if at is not None else None
     thresholds = _guard(lambda: compare.single_run_gate(compare.load_gate(gate), runner.reported_metrics(judge))) \
         if gate is not None else None
@@ -90,7 +97,7 @@ def run_cmd(
     embedder = _guard(lambda: load_embedder(settings.embedder, settings.model_cache_dir))
     options = runner.RunOptions(out_dir=out, pipeline=pipeline, kb=kb, limit=limit, progress=progress,
                                 judge=chat if judge else None, split=split, at=moment,
-                                without_examples=without_examples)
+                                without_examples=without_examples, catalog=catalog)
     output = _guard(lambda: runner.run(dataset, settings, embedder, options, dataset=cases))
     typer.echo(f"{cases.name} [{pipeline.value}]: {output.summary['cases']} cases -> {out}")
     for name, value in output.summary["metrics"].items():

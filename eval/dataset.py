@@ -62,13 +62,21 @@ class Case(BaseModel):
     expected_answer_mode: AnswerMode | None = Field(default=None, description="How a right draft answers.")
     expected_playbook: str | None = None
     expected_situation: str | None = None
+    sku: str | None = Field(default=None, description="The product page the chat was opened from.")
+    expected_sku: str | None = Field(default=None, description="The product a right pre-sale draft is about; null "
+                                     "(given) when none should be found.")
+
+    @property
+    def expects_product(self) -> bool:
+        """Whether the case says which product, if any, the draft is about."""
+        return "expected_sku" in self.model_fields_set
 
     def to_request(self) -> DraftRequest:
         """The request the drafting service gets; only the most recent turns that a request may carry are kept."""
         limit = _history_limit()
         return DraftRequest(
             message=self.message, platform=self.platform, locale=self.locale, order=self.order, role=self.role,
-            history=self.context[-limit:] if limit else self.context,
+            history=self.context[-limit:] if limit else self.context, sku=self.sku,
         )
 
 
@@ -77,6 +85,7 @@ class DatasetHeader(BaseModel):
 
     name: str = Field(min_length=1)
     kb: str = ""
+    catalog: str = Field(default="", description="The catalog folder the cases were written for.")
     description: str = ""
     at: AwareDatetime | None = Field(default=None, description="The moment the cases are drafted at (the clock).")
 
@@ -86,6 +95,7 @@ class Dataset(BaseModel):
 
     name: str = Field(min_length=1)
     kb: str = ""
+    catalog: str = ""
     description: str = ""
     at: AwareDatetime | None = None
     cases: list[Case]
@@ -125,14 +135,16 @@ def load_dataset(path: Path) -> Dataset:
     if problems:
         raise DatasetError(source, problems)
     try:
-        return Dataset(name=header.name, kb=header.kb, description=header.description, at=header.at, cases=cases)
+        return Dataset(name=header.name, kb=header.kb, catalog=header.catalog, description=header.description,
+                       at=header.at, cases=cases)
     except ValidationError as exc:
         raise DatasetError(source, [err["msg"] for err in exc.errors()]) from exc
 
 
 def save_dataset(dataset: Dataset, path: Path) -> Path:
     """Write the header line, then one case per line (defaults left out, so files stay short)."""
-    fields = {"name": dataset.name, "kb": dataset.kb, "description": dataset.description}
+    fields = {"name": dataset.name, "kb": dataset.kb, "description": dataset.description} | (
+        {"catalog": dataset.catalog} if dataset.catalog else {})
     header = {HEADER_KEY: fields | ({"at": dataset.at.isoformat()} if dataset.at else {})}
     lines = [json.dumps(header, ensure_ascii=False)]
     lines += [json.dumps(c.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False) for c in dataset.cases]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from eval import by_intent, curve
+from eval import by_intent, by_tag, curve
 from eval.metrics import LOWER_IS_BETTER, MEAN_NAMES
 
 if TYPE_CHECKING:
@@ -84,7 +84,8 @@ def render_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]], worst
     points = curve.curve(rows)
     return _environment().get_template(TEMPLATE).render(
         summary=summary, run=summary["run"], metrics=_metric_rows(summary, rows), plots=_plots(summary, rows),
-        intents=by_intent.by_intent(rows), curve=points, curve_plot=curve_plot(points),
+        intents=by_intent.by_intent(rows), qtypes=by_tag.by_tag(rows, "qtype"), curve=points,
+        curve_plot=curve_plot(points),
         worst=ordered[:worst], total=len(rows), run_json=json.dumps(summary["run"], ensure_ascii=False, indent=2),
         score=_score, rate=_rate,
     )

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
+from catalog.loaders import load_folder
 from composition.settings import Settings
 from composition.shops import Shop
 from composition.wiring import build_components
@@ -29,8 +30,9 @@ from drafting.authority import load_authority
 from drafting.llm import ChatModel
 from drafting.models import Draft, DraftRequest
 from drafting.policy import PolicyChecker, buyer_words, load_rules
-from eval import by_intent, curve, report, runinfo
+from eval import by_intent, by_tag, curve, report, runinfo
 from eval.baseline import BaselinePipeline
+from eval.catalog_facts import catalog_facts
 from eval.dataset import Case, Dataset, Split, load_dataset
 from eval.metrics import MetricResult, Sample, case_metrics, higher_is_better, summarize
 from eval.metrics import judge as judge_metric
@@ -66,6 +68,7 @@ class RunOptions:
     out_dir: Path
     pipeline: PipelineName = PipelineName.DRAFTDESK
     kb: Path | None = None  # a knowledge file or directory, indexed into a fresh store
+    catalog: Path | None = None  # a catalog folder (products, promotions), imported into that fresh store
     limit: int | None = None  # the first N cases (of the split, when one is given)
     split: Split | None = None  # only the cases of this split; None: every case, with a split or without
     at: datetime | None = None  # the moment every case is drafted at (aware); None: the dataset's, else the clock
@@ -85,6 +88,8 @@ def run(dataset_path: Path, settings: Settings, embedder: Embedder, options: Run
     """`embedder` is loaded once by the caller and serves retrieval, indexing and the similarity metric alike."""
     if options.without_examples and options.kb is None:
         raise ValueError("--without-examples re-indexes the knowledge files: give them with --kb")
+    if options.catalog is not None and options.kb is None:
+        raise ValueError("--catalog imports into a fresh store: give the knowledge files with --kb too")
     if options.at is not None and options.at.tzinfo is None:
         raise ValueError(f"the run's moment {options.at.isoformat()} has no UTC offset")
     dataset = dataset or load_dataset(dataset_path)
@@ -95,8 +100,10 @@ def run(dataset_path: Path, settings: Settings, embedder: Embedder, options: Run
     started = runinfo.now()
     with _knowledge(settings, embedder, options, at) as shop:
         kb_digest, kb_entries = store_digest(shop.store)
+        view = shop.catalog.view()
+        catalog_counts = (len(view.products), len(view.promotions))
         pipeline = _pipeline(options.pipeline, shop, embedder)
-        rows, samples, results = _score_all(cases, pipeline, shop.store, embedder, policy, options, dataset.name)
+        rows, samples, results = _score_all(cases, pipeline, shop, embedder, policy, options, dataset.name)
     finished = runinfo.now()
     metrics = {m.name: m.score for m in summarize(samples, results)}
     summary = {
@@ -104,6 +111,7 @@ def run(dataset_path: Path, settings: Settings, embedder: Embedder, options: Run
         "metrics": metrics,
         "lower_is_better": [name for name in metrics if not higher_is_better(name)],  # readers need no eval code
         "by_intent": [asdict(row) for row in by_intent.by_intent(rows)],
+        "by_qtype": [asdict(row) for row in by_tag.by_tag(rows, "qtype")],
         "curve": [asdict(point) for point in curve.curve(rows)],
         "run": {
             "pipeline": options.pipeline.value,
@@ -114,6 +122,8 @@ def run(dataset_path: Path, settings: Settings, embedder: Embedder, options: Run
             "at": at.isoformat() if at else None,  # None: the real clock, each case at its own moment
             "kb": {"path": str(options.kb) if options.kb else None, "store": "fresh" if options.kb else "configured",
                    "hash": kb_digest, "entries": kb_entries, "without_examples": options.without_examples},
+            "catalog": {"path": str(options.catalog) if options.catalog else None,
+                        "products": catalog_counts[0], "promotions": catalog_counts[1]},
             "models": {"embedder": embedder.model_id, "provider": pipeline.provider, "llm": settings.llm,
                        "llm_model": settings.llm_model},
             "git_revision": runinfo.git_revision(), "git_dirty": runinfo.git_dirty(),
@@ -146,6 +156,9 @@ def _knowledge(settings: Settings, embedder: Embedder, options: RunOptions, at: 
             _index_without_examples(shop.knowledge, options.kb)
         else:
             shop.knowledge.index_paths([options.kb])
+        if options.catalog is not None:
+            products, promotions = load_folder(options.catalog)
+            shop.catalog.apply(products, promotions)
         yield shop
 
 
@@ -166,7 +179,7 @@ def _pipeline(name: PipelineName, shop: Shop, embedder: Embedder) -> Pipeline:
 
 
 def _score_all(
-    cases: Sequence[Case], pipeline: Pipeline, store: VectorStore, embedder: Embedder, policy: PolicyChecker,
+    cases: Sequence[Case], pipeline: Pipeline, shop: Shop, embedder: Embedder, policy: PolicyChecker,
     options: RunOptions, label: str,
 ) -> tuple[list[dict[str, Any]], list[Sample], list[list[MetricResult]]]:
     metrics = case_metrics(embedder, LLMJudge(options.judge) if options.judge else None)
@@ -178,7 +191,8 @@ def _score_all(
     for case in bar:
         request = case.to_request()
         draft = pipeline.draft(request)
-        sample = Sample(case, draft, _sources(store, draft), violations(policy, request, draft))
+        facts = catalog_facts(shop.catalog.view(), draft, case.message)
+        sample = Sample(case, draft, _sources(shop.store, draft), violations(policy, request, draft), facts)
         scored = [metric(sample) for metric in metrics]
         rows.append(_row(sample, scored))
         samples.append(sample)
@@ -217,6 +231,8 @@ def _row(sample: Sample, scored: list[MetricResult]) -> dict[str, Any]:
         "situation": draft.situation, "expected_situation": case.expected_situation, "playbook": draft.playbook,
         "expected_playbook": case.expected_playbook, "question_type": draft.question_type,
         "violations": list(sample.violations),
+        "sku": case.sku, "expected_sku": case.expected_sku if case.expects_product else None,
+        "product": draft.product.sku if draft.product else None,
         "metrics": {r.name: {"score": r.score, "reason": r.reason} for r in scored},
     }
 

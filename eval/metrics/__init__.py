@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from eval.metrics import (
     answerability,
+    catalog,
     compliance,
     escalation,
     groundedness,
@@ -28,19 +29,20 @@ from knowledge.embedders import Embedder
 # `answer_mode_accuracy` (and is never a wrong answer), not by `hold_rate`.
 LOWER_IS_BETTER = frozenset({
     "unsupported_claims", "compliance_violations", "latency_ms", "latency_mean_ms", "latency_p50_ms",
-    "latency_p95_ms", "wrong_answer", "wrong_answer_rate", "held", "hold_rate",
+    "latency_p95_ms", "wrong_answer", "wrong_answer_rate", "held", "hold_rate", "invented_facts",
 })
 # A per-case metric whose mean over a run has a name of its own: the mean reciprocal rank is MRR.
 MEAN_NAMES = {
     "reciprocal_rank": "mrr", "intent_match": "intent_accuracy", "latency_ms": "latency_mean_ms",
     "wrong_answer": "wrong_answer_rate", "answered": "coverage", "held": "hold_rate",
-    "answer_mode_match": "answer_mode_accuracy",
+    "answer_mode_match": "answer_mode_accuracy", "sku_resolved": "sku_resolution_accuracy",
 }
 # The names `case_metrics(embedder)` report, in order: a summary lists them all, even over no cases.
 CASE_METRIC_NAMES = (
     "hit@1", "hit@3", "recall@1", "recall@3", "reciprocal_rank", "similarity", "rougeL", "chrf",
     "unsupported_claims", "compliance_violations", "must_include", "escalation_agreement", "tone",
-    "language_match", "intent_match", "wrong_answer", "answered", "held", "answer_mode_match", "latency_ms",
+    "language_match", "intent_match", "wrong_answer", "answered", "held", "answer_mode_match", "sku_resolved",
+    "fact_accuracy", "invented_facts", "latency_ms",
 )
 
 
@@ -57,7 +59,8 @@ def case_metrics(embedder: Embedder | None = None, judge: CaseMetric | None = No
         similarity.rouge_l, similarity.chrf, groundedness.groundedness, compliance.compliance,
         compliance.must_include, escalation.escalation_agreement, tone.tone, language.language,
         intent.intent_match, answerability.wrong_answer, answerability.answered, answerability.held,
-        answerability.answer_mode_match, latency.latency,
+        answerability.answer_mode_match, catalog.sku_resolved, catalog.fact_accuracy, catalog.invented_facts,
+        latency.latency,
     ]
     if judge is not None:
         metrics.append(judge)

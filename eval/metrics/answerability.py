@@ -1,7 +1,8 @@
 """Answerability: does the draft answer when it should, and from a source that answers the case?
 
-A draft answers from an entry (its last citation: announcements come first), the order's situation or a playbook,
-or it holds (`answer_mode` "holding"). Four per-case metrics, whose run means are named in `eval.metrics`:
+A draft answers from an entry (its last citation: announcements come first), the order's situation, a playbook or
+the shop's catalog, or it holds (`answer_mode` "holding"). Four per-case metrics, whose run means are named in
+`eval.metrics`:
 
 - `wrong_answer` (mean `wrong_answer_rate`, lower is better): 1.0 when the draft answers from a source that does
   not answer the case. Holding is never wrong: a holding reply says nothing false.
@@ -15,6 +16,8 @@ from __future__ import annotations
 from eval.metrics.base import MetricResult, Sample
 
 HOLDING = "holding"
+# Catalog drafts that ask which product the buyer means (or say an item number is unknown) state no answer either.
+ASKS = ("catalog:which", "catalog:unknown_sku")
 
 
 def wrong_answer(sample: Sample) -> MetricResult:
@@ -26,6 +29,8 @@ def wrong_answer(sample: Sample) -> MetricResult:
         return MetricResult(name, None, "the case has no expected answer mode and no expected entries")
     if draft.answer_mode == HOLDING:
         return MetricResult(name, 0.0, "held: no answer, so no wrong one")
+    if draft.answer_reason is not None and draft.answer_reason.code in ASKS:
+        return MetricResult(name, 0.0, f"asked which product ({draft.answer_reason.code}): no answer, so no wrong one")
     if draft.answer_mode in ("situation", "playbook") and case.expected_answer_mode is None \
             and not (case.expected_situation or case.expected_playbook):
         return MetricResult(name, None, f"answered by {draft.answer_mode}; the case only names entries")
@@ -85,7 +90,20 @@ def _source_answers(sample: Sample) -> tuple[bool, str]:
         return False, f"answered from entry {entry}, not one of {', '.join(case.expected_kb_ids)}"
     if mode == "situation":
         return _named_source("situation", draft.situation, case.expected_situation, case.expected_answer_mode)
+    if mode == "catalog":
+        return _catalog_source(sample)
     return _named_source("playbook", draft.playbook, case.expected_playbook, case.expected_answer_mode)
+
+
+def _catalog_source(sample: Sample) -> tuple[bool, str]:
+    """A catalog answer is right when the case expects one, about the product it names (if it names one)."""
+    case, draft = sample.case, sample.draft
+    if case.expected_answer_mode != "catalog":
+        return False, f"answered from the catalog; the case expects {case.expected_answer_mode or 'an entry answer'}"
+    found = draft.product.sku if draft.product else None
+    if case.expects_product and found != case.expected_sku:
+        return False, f"answered from the catalog about {found or 'no product'}, not {case.expected_sku or 'none'}"
+    return True, "answered from the catalog" + (f" about {found}" if found else "")
 
 
 def _named_source(kind: str, found: str | None, expected: str | None, expected_mode: str | None) -> tuple[bool, str]:

@@ -24,7 +24,8 @@ class Sample:
     """One case and what the drafting service made of it, plus what the runner knows beyond the draft.
 
     `sources` maps a cited entry id to its full text (citations carry only a short snippet);
-    `violations` are what the runner's own policy checker found in the draft text ("rule: span"). The draft's
+    `violations` are what the runner's own policy checker found in the draft text ("rule: span"); `facts` the
+    catalog's records (products, promotions) a pre-sale draft may quote, as text. The draft's
     `compliance` field is not read: the baseline has none, and draftdesk's own screen would be counted twice.
     """
 
@@ -32,6 +33,7 @@ class Sample:
     draft: Draft
     sources: Mapping[str, str] = field(default_factory=dict)
     violations: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()  # the catalog's facts about the products and promotions a draft may quote
 
     @property
     def text(self) -> str:

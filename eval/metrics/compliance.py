@@ -13,11 +13,16 @@ from collections.abc import Sequence
 from eval.metrics.base import MetricResult, Sample
 
 
+def present_phrases(draft: str, phrases: Sequence[str]) -> list[str]:
+    """The phrases the draft contains, matched as `must_include` and `must_not_include` are."""
+    text = _fold(draft)
+    return [phrase for phrase in phrases if phrase.strip() and _fold(phrase) in text]
+
+
 def violation_count(draft: str, must_not_include: Sequence[str], violations: Sequence[str] = ()) -> MetricResult:
     """One point per forbidden phrase found, and one per violation a policy checker reported."""
     name = "compliance_violations"
-    text = _fold(draft)
-    hits = [phrase for phrase in must_not_include if phrase.strip() and _fold(phrase) in text]
+    hits = present_phrases(draft, must_not_include)
     problems = [f"contains {phrase!r}" for phrase in hits] + [f"policy: {v}" for v in violations]
     if not problems:
         checked = f"{len(must_not_include)} forbidden phrase(s)" if must_not_include else "no forbidden phrases listed"

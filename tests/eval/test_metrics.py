@@ -22,7 +22,7 @@ def test_every_case_metric_scores_a_sample_with_a_reason() -> None:
     results = [metric(sample) for metric in case_metrics(HashingEmbedder())]
 
     names = [r.name for r in results]
-    assert len(names) == len(set(names)) == 20
+    assert len(names) == len(set(names)) == 23
     assert all(isinstance(r, MetricResult) and r.reason for r in results)
     scores = {r.name: r.score for r in results}
     assert scores["hit@1"] == scores["tone"] == scores["language_match"] == scores["must_include"] == 1.0

@@ -47,7 +47,7 @@ def test_a_run_writes_results_summary_and_report(
     assert output.files == [out / "results.jsonl", out / "summary.json", out / "report.html"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary == output.summary
-    assert set(summary) == {"cases", "metrics", "lower_is_better", "by_intent", "curve", "run"}
+    assert set(summary) == {"cases", "metrics", "lower_is_better", "by_intent", "by_qtype", "curve", "run"}
     assert summary["cases"] == len(TINY_CASES)
     assert summary["lower_is_better"] == [n for n in summary["metrics"] if n in LOWER_IS_BETTER]  # for api.runs
     metrics = summary["metrics"]
