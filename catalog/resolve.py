@@ -17,11 +17,23 @@ from knowledge.embedders.base import Embedder
 
 How = Literal["field", "text", "order", "match", "none"]
 # An item number as buyers paste it: letters, then a dash or digits ("QC-QLT-WIN-200", "YD-450", "AB1234").
-_WORDS = re.compile(r"[a-z]{2,}|\d+")
+_WORDS = re.compile(r"[a-z]{2,}")
+# a number names a product only with its unit ("24cm", "1.8米", "5-tier", "3只装"); "200块以内" is a budget
+_MEASURES = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:cm|mm|m\b|米|寸|l\b|ml|tiers?|层|件套|只装|个装|人)"
+                       r"|(?<![\d.])([1-3]\.\d)(?![\d.])")  # "1.8的床垫": a width in metres
 _HAN_RUNS = re.compile(r"[\u3400-\u9fff]{2,}")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # words of a listing that say how it is sold, not what it is: "Storage Box, Set of 3" is no bedding set
 _FILLERS = frozenset({"set", "of", "the", "and", "with", "for", "pack", "pair", "piece", "new", "in", "cm", "mm"})
+_WORD_AT = re.compile(r"[a-z]+")
+_ENGLISH_FUNCTION = frozenset({
+    "the", "a", "an", "this", "that", "these", "those", "your", "my", "our", "his", "her", "their", "its", "is",
+    "are", "was", "do", "does", "did", "any", "some", "of", "for", "on", "in", "to", "with", "and", "or", "about",
+    "how", "what", "which", "can", "could", "will", "would", "still", "also", "just", "new", "big", "small",
+})
+# characters that never modify a product name: pronouns, measure words, particles ("这床羊毛被", "那个乳胶枕")
+_CHINESE_FUNCTION = frozenset(
+    "这那个款件套条只床张把双对台的了吗呢吧啊呀么嘛是有没在我你他她它们想要买给帮请问亲和跟与或还再也都就")
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")  # "（预售）", "(Pre-order)": a listing's label, not its name
 _LEXICAL_WEIGHT = 0.1  # how much a title sharing the message's rarer words adds to the embedding's similarity
 SKU_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]+)+|[A-Za-z]{2,6}\d{3,})(?![A-Za-z0-9])")
@@ -108,6 +120,8 @@ class Resolver:
         # products the buyer's words do not tell apart ("炒锅" and two woks) are asked about, whatever the embedding
         close = [p for p, s, x in found if score - s < m.margin or x >= lex - 1e-9]
         if len(close) == 1:
+            if titles.modified(message, best):
+                return Resolved("none")  # "竹纤维凉席" when the shop sells a 夏凉被: not the product asked for
             return Resolved("match", (best,), score=round(min(score, 1.0), 4))
         return Resolved("none", candidates=tuple(close[: m.ask_at_most]), score=round(min(score, 1.0), 4))
 
@@ -124,6 +138,7 @@ def terms(text: str) -> tuple[set[str], set[str]]:
     numbers; and, second, its single Chinese characters, for a message whose pairs no title has ("被子" and 羽绒被)."""
     folded = text.casefold()
     words = {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in _WORDS.findall(folded)} - _FILLERS
+    words |= {a or b for a, b in _MEASURES.findall(folded)}
     pairs = {run[i:i + 2] for run in _HAN_RUNS.findall(folded) for i in range(len(run) - 1)}
     return words | pairs, set(_HAN.findall(folded))
 
@@ -141,6 +156,26 @@ class TitleTerms:
     def _weights(sets: list[set[str]], n: int) -> dict[str, float]:
         df = Counter(t for ts in sets for t in ts)
         return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+
+    def modified(self, message: str, product: Product) -> bool:
+        """Whether the buyer puts a word no title has right before the words the product's title shares ("竹纤维
+        凉席", "bamboo summer mat", "衣柜收纳架"): they name a kind of product the catalog may not hold."""
+        own = self._terms.get(product.sku, (set(), set()))[0]
+        folded = message.casefold()
+        for m in _WORD_AT.finditer(folded):
+            word = m.group(0)
+            if (word[:-1] if len(word) > 3 and word.endswith("s") else word) in own:
+                before = _WORD_AT.findall(folded[:m.start()])
+                return bool(before) and before[-1] not in _ENGLISH_FUNCTION and len(before[-1]) > 2 and \
+                    not any(before[-1] in t for t in self._idf[0])
+        for run in _HAN_RUNS.finditer(folded):
+            text = run.group(0)
+            first = next((i for i in range(len(text) - 1) if text[i:i + 2] in own), None)
+            if first is not None:
+                if first == 0 or text[first - 1] in _CHINESE_FUNCTION:
+                    return False
+                return text[first - 1:first + 1] not in self._idf[0]
+        return False
 
     def has_any(self, text: str) -> bool:
         return any(t in self._idf[0] for t in terms(text)[0])

@@ -26,9 +26,15 @@ from drafting.presale_rules import PresaleRules, blank, matches
 # Stock, price and promotions of something bought already (paid, shipped, received) are after-sale questions: the
 # listing's facts do not answer them ("付完款说没货了", "尾款付了啥时候发", "paid and now it's cheaper").
 _BOUGHT = re.compile(
-    r"(付|交|补|拍|买|下)(了|过|完)(款|单|定金|尾款)?|已经(付|买|拍|下单|签收)|买的|下的单|拍的|这单|订单|收到(了|货)|签收"
+    r"(付|交|拍|买|下)(了|过|完)(款|单|定金|尾款)?|已经(付|买|拍|下单|签收)|下的单|这单|订单|收到(了|货)|签收"
     r"|\b(i|we) (bought|ordered|paid|received|got)\b|\bmy (order|purchase)\b|\bpaid (the|for|and|on|it)\b"
     r"|\b(received|got) (it|the|my|mine)\b|\b(arrived|delivered)\b", re.I)
+# ... unless the buyer means to buy again ("上次买的挺好 想再买一床") or asks the presale's own terms (定金, 尾款)
+_AGAIN = re.compile(r"再.{0,8}(买|来|补|拍|下单|订)|回购|复购|还想买|多买"
+                    r"|\b(again|another|one more|a second|reorder|buy more)\b"
+                    r"|\b(get|getting|buy|buying|order|ordering)\b.{0,30}\b(too|as well|also)\b"
+                    r"|定金|尾款|\bdeposit\b|\bbalance\b", re.I)
+_PRESALE_TERMS = re.compile(r"定金|尾款|\bdeposit\b|\bbalance\b|\bpay the rest\b", re.I)
 _AFTER_SALE_STATES = ("paid", "shipped", "in_transit", "delivered", "refunding", "closed")
 _CHANGES_AFTER_SALE = ("stock", "restock", "promotion", "price")  # a bought item's material is still the listing's
 _ASK_WHICH = ("stock", "restock", "size", "bulk")  # worth asking "which one?" even with no candidate to name
@@ -94,7 +100,8 @@ class PresaleDesk:
         if not self._catalog.view().products:
             return None
         kind = self._kind(message, locale, intent, types)
-        if kind in _CHANGES_AFTER_SALE and (order.status in _AFTER_SALE_STATES or _BOUGHT.search(message)):
+        if kind in _CHANGES_AFTER_SALE and (order.status in _AFTER_SALE_STATES or _BOUGHT.search(message)) \
+                and not _AGAIN.search(message):
             return None  # "付完款说没货了": about the order, not the listing
         if kind is None and not (sku or _SKU_HINT.search(message)):
             return None
@@ -119,6 +126,8 @@ class PresaleDesk:
         if kind == "comparison":
             return self._compare(message, locale, platform, resolved)
         if kind == "promotion" and resolved.product is None and not resolved.candidates:
+            if _PRESALE_TERMS.search(message):
+                return None  # a presale's deposit or balance, of no product named: the presale FAQ answers it
             return self._shop_offers(locale, platform, at, resolved)
         product = resolved.product
         if product is None:
@@ -167,10 +176,22 @@ class PresaleDesk:
         elif kind == "attribute":
             if not asked:
                 return None
-            values = list(dict.fromkeys(v for names in asked for v in attribute_values(product, names, locale)))
-            missing = [sorted(names)[0] for names in asked if not attribute_values(product, names, locale)]
+            found = {frozenset(names): attribute_values(product, names, locale) or
+                     self._values_about(product, names, locale) for names in asked}
+            values = list(dict.fromkeys(v for pairs in found.values() for v in pairs))
+            missing = [sorted(names)[0] for names, pairs in found.items() if not pairs]
             facts.update(values=values, missing=missing)
         return PresaleCase(kind, resolved, facts)
+
+    def _values_about(self, product: Product, names: set[str], locale: str) -> list[tuple[str, str]]:
+        """Attributes whose value speaks of what the group asks, under another name ("外套: 可拆洗" answers "套子
+        能拆下来洗吗")."""
+        group = next((g for g in self._rules.attributes if g.folded_names() == names), None)
+        if group is None:
+            return []
+        cues = group.zh if locale == "zh" else group.en
+        return [(k, v) for k, v in product.attributes.items()
+                if isinstance(v, str) and k.isascii() == (locale == "en") and matches(cues, v)]
 
     def _compare(self, message: str, locale: str, platform: str, resolved: Resolved) -> PresaleCase | None:
         products = list(resolved.products) if resolved.how in ("field", "text") else []
