@@ -30,6 +30,8 @@ install-dev: $(VENV)/.installed-dev
 
 index: install
 	$(BIN)/draftdesk index knowledge/sample_kb --prune
+	$(BIN)/draftdesk catalog import --products catalog/sample/products.jsonl \
+	  --promotions catalog/sample/promotions.jsonl --prune
 
 run: index
 	$(BIN)/draftdesk serve --host $(HOST) --port $(PORT)

@@ -161,11 +161,13 @@ def draft(
     locale: Annotated[str | None, typer.Option(help="zh or en; detected if omitted.")] = None,
     order: Annotated[str | None, typer.Option(help='Order facts as JSON, e.g. \'{"id": "A1"}\'.')] = None,
     role: Annotated[str, typer.Option(help="The agent's role: l1, l2 or supervisor.")] = "l1",
+    sku: Annotated[str | None, typer.Option(help="The product page the chat was opened from.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole draft as JSON.")] = False,
 ) -> None:
     """Draft a reply to one buyer message."""
     order_facts = _parse_order(order) if order else {}
-    fields = {"message": message, "platform": platform, "locale": locale, "order": order_facts, "role": role}
+    fields = {"message": message, "platform": platform, "locale": locale, "order": order_facts, "role": role,
+              "sku": sku}
     request = guard(lambda: DraftRequest.model_validate(fields))
     result = guard(lambda: shop(ctx).drafts.draft(request))
     if as_json:
@@ -175,6 +177,9 @@ def draft(
     typer.echo("")
     for c in result.citations:
         typer.echo(f"  [{c.id}] {c.title}" + (f" ({c.score:.3f})" if c.score is not None else ""))
+    if result.product:
+        p = result.product
+        typer.echo(f"  product {p.sku}: {p.title}, {p.price} {p.currency}, stock {p.stock} ({p.stock_level})")
     if result.needs_human:
         typer.echo("  needs a human: " + "; ".join(r.message for r in result.reasons))
     if result.handoff:

@@ -128,7 +128,7 @@ class PresaleDesk:
         if kind == "promotion" and resolved.product is None and not resolved.candidates:
             if _PRESALE_TERMS.search(message):
                 return None  # a presale's deposit or balance, of no product named: the presale FAQ answers it
-            return self._shop_offers(locale, platform, at, resolved)
+            return self._shop_offers(message, locale, platform, at, resolved)
         product = resolved.product
         if product is None:
             if resolved.candidates or kind in _ASK_WHICH:
@@ -159,7 +159,8 @@ class PresaleDesk:
                             and p.stock > 0 and p.sold_on(platform)]
             facts["alternatives"] = [Card.of(p, locale) for p in alternatives]
         elif kind in ("promotion", "price"):
-            facts["offers"] = offers(self._catalog.promotions_for(product.sku, platform, at), locale, at, self._local)
+            facts["offers"] = offers(self._catalog.promotions_for(product.sku, platform, at), locale, at, self._local,
+                                     message)
         elif kind == "size" and product.size_chart:
             facts["size"] = size_advice(product, measures.body(message))
         elif kind == "size":  # no chart: the sizes it comes in, if its attributes list them
@@ -241,10 +242,11 @@ class PresaleDesk:
                            {"picks": [(Card.of(p, locale), why) for p, why in picked],
                             "budget": None if limit is None else f"{limit.normalize():f}"})
 
-    def _shop_offers(self, locale: str, platform: str, at: datetime, resolved: Resolved) -> PresaleCase | None:
+    def _shop_offers(self, message: str, locale: str, platform: str, at: datetime,
+                     resolved: Resolved) -> PresaleCase | None:
         states = [PromotionState(p, p.state(at)) for p in self._catalog.view().promotions
                   if p.platform in ("any", platform)]
-        found = offers(states, locale, at, self._local)
+        found = offers(states, locale, at, self._local, message)
         if not found:
             return None
         return PresaleCase("promotion", resolved, {"product": None, "offers": found, "sold_here": True})

@@ -76,10 +76,25 @@ def offer(state: PromotionState, locale: str, at: datetime, local: Any) -> Offer
                  state.state == "live" and p.ends - at <= ENDING_SOON, terms, numbers)
 
 
-def offers(states: list[PromotionState], locale: str, at: datetime, local: Any) -> list[Offer]:
-    """Live and upcoming promotions, and those ended in the last month (buyers still ask about them)."""
-    kept = [s for s in states if s.state != "ended" or at - s.promotion.ends <= RECENTLY_ENDED]
+def offers(states: list[PromotionState], locale: str, at: datetime, local: Any, message: str) -> list[Offer]:
+    """Live and upcoming promotions; one ended in the last month when nothing is live or the buyer names it
+    ("双11那会儿的满减还有吗")."""
+    live = any(s.state == "live" for s in states)
+    kept = [s for s in states if s.state != "ended" or (
+        at - s.promotion.ends <= RECENTLY_ENDED and (not live or _named(s.promotion, message)))]
     return [offer(s, locale, at, local) for s in kept]
+
+
+# the ways buyers write the big shopping days
+_EVENTS = (("双11", "双十一", "11.11", "double 11", "singles"), ("双12", "双十二", "12.12", "double 12"),
+           ("618", "6.18"), ("年货节", "new year"), ("黑五", "black friday"), ("prime day",))
+
+
+def _named(promotion: Promotion, message: str) -> bool:
+    text = message.casefold().replace(" ", "")
+    title = f"{promotion.title} {promotion.title_en or ''}".casefold().replace(" ", "")
+    return any(any(n.replace(" ", "") in title for n in names) and any(n.replace(" ", "") in text for n in names)
+               for names in _EVENTS) or promotion.title.casefold().replace(" ", "") in text
 
 
 @dataclass(frozen=True)

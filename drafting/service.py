@@ -28,6 +28,7 @@ from drafting.writers import Writer
 from knowledge.language import detect_locale
 from knowledge.models import Entry
 from knowledge.retrieval import Retrieval, Retriever
+from prompts import render
 
 # Playbooks a pre-sale answer from the catalog replaces, and for which kinds of answer: a bulk quote from the
 # product's tiers; for "any discount?", the promotions it is really in (the bargaining script's first step).
@@ -156,8 +157,8 @@ def _mode(playbook: PlaybookCase | None, situation: Situation | None, choice: Ch
     entry that answers, a live announcement scoped to this question; otherwise a holding reply."""
     zh = locale == "zh"
     if presale is not None:
-        return "catalog", Reason(code=f"catalog:{presale.kind}", message=(
-            "按商品资料：" if zh else "from the catalog: ") + presale.kind)
+        return "catalog", Reason(code=f"catalog:{presale.kind}", message=render(
+            "catalog_reason", kind=presale.kind, locale=locale, sku=presale.card.sku if presale.card else None))
     if playbook is not None:
         if playbook.missing:
             return "holding", Reason(code="missing_order_facts", message=(
