@@ -559,14 +559,16 @@ def test_a_question_the_knowledge_base_answers_is_not_a_catalog_answer(
 # --- wording -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="prompts/catalog.en.j2 runs sentences together where a block ends a line: "
-                                       "'...when it is back.Similar items in stock', '...until 1 Jan 00:00.Chinese "
-                                       "New Year Sale starts'")
+RUN_TOGETHER = re.compile(r"[a-z0-9]\.[A-Z]")  # "...until 1 Jan 00:00.Chinese New Year Sale starts"
+
+
 @pytest.mark.parametrize(("kind", "message", "sku"), [
-    ("stock", "Is this in stock?", "QC-BED-4P-SLK-180"),
+    pytest.param("stock", "Is this in stock?", "QC-BED-4P-SLK-180", marks=pytest.mark.xfail(
+        strict=True, reason="prompts/catalog.en.j2 runs the out-of-stock line into the alternatives: '...you can "
+                            "follow the listing to be told when it is back.Similar items in stock: ...'")),
     ("promotion", "Is this part of the Double 12 sale?", "QC-BED-4P-180"),
 ])
 def test_english_sentences_are_not_run_together(shop: Shop, kind: str, message: str, sku: str) -> None:
     found = answered(shop, kind, message, "amazon", sku=sku, about=sku, locale="en")
 
-    assert re.findall(r"[a-z0-9]\.[A-Z]", found.draft) == [], found.draft
+    assert RUN_TOGETHER.findall(found.draft) == [], found.draft
