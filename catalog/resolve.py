@@ -21,11 +21,13 @@ _WORDS = re.compile(r"[a-z]{2,}")
 # a number names a product only with its unit ("24cm", "1.8米", "5-tier", "3只装"); "200块以内" is a budget
 _MEASURES = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:cm|mm|m\b|米|寸|l\b|ml|tiers?|层|件套|只装|个装|人)"
                        r"|(?<![\d.])([1-3]\.\d)(?![\d.])")  # "1.8的床垫": a width in metres
+_METRES = re.compile(r"([1-3])米([0-9])(?![0-9])")
 _HAN_RUNS = re.compile(r"[\u3400-\u9fff]{2,}")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # words of a listing that say how it is sold, not what it is: "Storage Box, Set of 3" is no bedding set
 _FILLERS = frozenset({"set", "of", "the", "and", "with", "for", "pack", "pair", "piece", "new", "in", "cm", "mm"})
 _WORD_AT = re.compile(r"[a-z]+")
+_WORD_BEFORE = re.compile(r"([a-z]+)[ -]+$")
 _ENGLISH_FUNCTION = frozenset({
     "the", "a", "an", "this", "that", "these", "those", "your", "my", "our", "his", "her", "their", "its", "is",
     "are", "was", "do", "does", "did", "any", "some", "of", "for", "on", "in", "to", "with", "and", "or", "about",
@@ -33,7 +35,8 @@ _ENGLISH_FUNCTION = frozenset({
 })
 # characters that never modify a product name: pronouns, measure words, particles ("这床羊毛被", "那个乳胶枕")
 _CHINESE_FUNCTION = frozenset(
-    "这那个款件套条只床张把双对台的了吗呢吧啊呀么嘛是有没在我你他她它们想要买给帮请问亲和跟与或还再也都就")
+    "这那哪个款件套条只床张把双对台种批些点家边面里上下的了吗呢吧啊呀么嘛哦是有没在我你他她它们想要买给帮请问亲和跟与或"
+    "还再也都就换配购拍订选找用送看囤装加问")
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")  # "（预售）", "(Pre-order)": a listing's label, not its name
 _LEXICAL_WEIGHT = 0.1  # how much a title sharing the message's rarer words adds to the embedding's similarity
 SKU_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]+)+|[A-Za-z]{2,6}\d{3,})(?![A-Za-z0-9])")
@@ -110,8 +113,9 @@ class Resolver:
         "还有货吗" names no product), and it must lead the next by the margin; closer calls are asked about."""
         m = self._matching
         titles = self._title_terms()
+        # a product not sold on this platform is still the one asked about: the draft says where it is sold
         found = [(p, s + _LEXICAL_WEIGHT * lex, lex) for p, s in self.nearest(message, 12)
-                 if p.sold_on(platform) and (among is None or p.sku in among)
+                 if (among is None or p.sku in among)
                  and (lex := titles.overlap(message, p)) > 0 and s >= m.floor]
         if not found:
             return Resolved("none")
@@ -136,7 +140,7 @@ class Resolver:
 def terms(text: str) -> tuple[set[str], set[str]]:
     """A text's words: Chinese as character pairs (收纳箱 → 收纳, 纳箱), English words without a plural s, and
     numbers; and, second, its single Chinese characters, for a message whose pairs no title has ("被子" and 羽绒被)."""
-    folded = text.casefold()
+    folded = _METRES.sub(r"\1.\2米", text.casefold())  # "1米5" is how buyers write 1.5米
     words = {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in _WORDS.findall(folded)} - _FILLERS
     words |= {a or b for a, b in _MEASURES.findall(folded)}
     pairs = {run[i:i + 2] for run in _HAN_RUNS.findall(folded) for i in range(len(run) - 1)}
@@ -165,9 +169,9 @@ class TitleTerms:
         for m in _WORD_AT.finditer(folded):
             word = m.group(0)
             if (word[:-1] if len(word) > 3 and word.endswith("s") else word) in own:
-                before = _WORD_AT.findall(folded[:m.start()])
-                return bool(before) and before[-1] not in _ENGLISH_FUNCTION and len(before[-1]) > 2 and \
-                    not any(before[-1] in t for t in self._idf[0])
+                before = _WORD_BEFORE.search(folded[:m.start()])  # the word right before it, in the same phrase
+                return before is not None and before.group(1) not in _ENGLISH_FUNCTION and \
+                    len(before.group(1)) > 2 and not any(before.group(1) in t for t in self._idf[0])
         for run in _HAN_RUNS.finditer(folded):
             text = run.group(0)
             first = next((i for i in range(len(text) - 1) if text[i:i + 2] in own), None)

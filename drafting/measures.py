@@ -15,6 +15,8 @@ _METRE_CM = re.compile(r"([1一])\s*米\s*([0-9零一二两三四五六七八九
 _METRES = re.compile(r"\b(1\.\d{1,2})\s*(米|m)\b", re.I)
 _CM = re.compile(r"(\d{3})\s*(cm|厘米|公分)", re.I)
 _TALL = re.compile(r"(身高|高)\s*(\d{3})")
+# "180 75公斤": a bare height, then the weight
+_BARE_HEIGHT = re.compile(r"(?<![\d.])(1[4-9]\d)(?![\d.])\s*[,，、 ]\s*\d{2,3}(?:\.\d)?\s*(?:斤|公斤|kg)")
 _FEET = re.compile(r"\b([4-7])\s*(?:'|’|ft|foot|feet)\s*(\d{1,2})?\s*(?:\"|”|''|in|inch|inches)?", re.I)
 _JIN = re.compile(r"(\d{2,3}(?:\.\d)?)\s*斤")
 _KG = re.compile(r"(\d{2,3}(?:\.\d)?)\s*(kg|公斤|千克|kilos?)\b", re.I)
@@ -58,6 +60,8 @@ def _height(text: str) -> float | None:
     if m := (_CM.search(text) or _TALL.search(text)):
         value = float(m.group(1) if m.re is _CM else m.group(2))
         return value if 100 <= value <= 230 else None
+    if m := _BARE_HEIGHT.search(text):
+        return float(m.group(1))
     if m := _FEET.search(text):
         inches = int(m.group(1)) * 12 + int(m.group(2) or 0)
         return round(inches * 2.54, 1)

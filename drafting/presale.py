@@ -99,28 +99,39 @@ class PresaleDesk:
              sku: str | None, order: Order, at: datetime) -> PresaleCase | None:
         if not self._catalog.view().products:
             return None
-        kind = self._kind(message, locale, intent, types)
-        if kind in _CHANGES_AFTER_SALE and (order.status in _AFTER_SALE_STATES or _BOUGHT.search(message)) \
-                and not _AGAIN.search(message):
+        kinds = self._kinds_asked(message, locale, intent, types)
+        if kinds and kinds[0] in _CHANGES_AFTER_SALE and \
+                (order.status in _AFTER_SALE_STATES or _BOUGHT.search(message)) and not _AGAIN.search(message):
             return None  # "付完款说没货了": about the order, not the listing
-        if kind is None and not (sku or _SKU_HINT.search(message)):
+        if not kinds and not (sku or _SKU_HINT.search(message)):
             return None
         # the product is named by the words that do not ask: "机洗" in "这个被子能机洗吗" is no part of its name,
         # unless a title has them ("真丝" in 真丝四件套)
         words = blank(self._rules.question_words(locale), message, self._resolver.in_titles)
         resolved = self._resolver.resolve(message, words=words, sku=sku, order_skus=order.skus(), platform=platform,
-                                          match=kind not in (None, "recommendation"))
+                                          match=kinds != ["recommendation"])
         asked = [g.folded_names() for g in self._rules.attributes if g.asked(message, locale)]
         if resolved.product is not None:
             asked += [{k.casefold()} for k in resolved.product.attributes if k.casefold() in message.casefold()]
-        if kind is None:  # a product page or item number, and the message names one of its attributes
+        if not kinds:  # a product page or item number, and the message names one of its attributes
             if resolved.product is None or not asked:
                 return None
-            kind = "attribute"
-        if kind == "recommendation" and resolved.product is not None and resolved.how in ("field", "text") and asked:
-            kind = "attribute"  # "这款适合冬天吗" on a product page asks about that product
+            kinds = ["attribute"]
         if resolved.unknown and not resolved.products:
             return PresaleCase("unknown_sku", resolved, {"unknown": list(resolved.unknown)})
+        for kind in kinds:  # the first kind that has an answer: "对比了好几家…这个还有货吗" is a stock question
+            case = self._answer(kind, message, locale, platform, at, resolved, asked)
+            if case is not None:
+                return case
+        if resolved.product is None and (resolved.candidates or set(kinds) & set(_ASK_WHICH)):
+            cards = [Card.of(p, locale) for p in resolved.candidates]
+            return PresaleCase("which", resolved, {"asked": kinds[0], "candidates": cards})
+        return None
+
+    def _answer(self, kind: str, message: str, locale: str, platform: str, at: datetime, resolved: Resolved,
+                asked: list[set[str]]) -> PresaleCase | None:
+        if kind == "recommendation" and resolved.product is not None and resolved.how in ("field", "text") and asked:
+            kind = "attribute"  # "这款适合冬天吗" on a product page asks about that product
         if kind == "recommendation":
             return self._recommend(message, locale, platform)
         if kind == "comparison":
@@ -129,26 +140,23 @@ class PresaleDesk:
             if _PRESALE_TERMS.search(message):
                 return None  # a presale's deposit or balance, of no product named: the presale FAQ answers it
             return self._shop_offers(message, locale, platform, at, resolved)
-        product = resolved.product
-        if product is None:
-            if resolved.candidates or kind in _ASK_WHICH:
-                cards = [Card.of(p, locale) for p in resolved.candidates]
-                return PresaleCase("which", resolved, {"asked": kind, "candidates": cards})
+        if resolved.product is None:
             return None
-        return self._about(kind, message, locale, platform, at, product, resolved, asked)
+        return self._about(kind, message, locale, platform, at, resolved.product, resolved, asked)
 
-    def _kind(self, message: str, locale: str, intent: str | None, types: tuple[str, ...]) -> str | None:
+    def _kinds_asked(self, message: str, locale: str, intent: str | None, types: tuple[str, ...]) -> list[str]:
+        """Every kind the message asks, in the rules' order; failing cues, the kind of the nearest example."""
         key: Locale = "zh" if locale == "zh" else "en"
+        found = []
         for name, rule in self._rules.kinds.items():
             if set(rule.unless_types) & set(types) or matches(rule.unless.get(key, []), message):
                 continue
-            if set(rule.types) & set(types) or (intent is not None and intent in rule.intents):
-                return name
-            if matches(rule.cues.get(key, []), message):
-                return name
-            if rule.attribute_cues and any(g.asked(message, locale) for g in self._rules.attributes):
-                return name
-        return self._kinds.nearest(message, locale)
+            if set(rule.types) & set(types) or (intent is not None and intent in rule.intents) or \
+                    matches(rule.cues.get(key, []), message) or \
+                    (rule.attribute_cues and any(g.asked(message, locale) for g in self._rules.attributes)):
+                found.append(name)
+        nearest = None if found else self._kinds.nearest(message, locale)
+        return found or ([nearest] if nearest else [])
 
     def _about(self, kind: str, message: str, locale: str, platform: str, at: datetime, product: Product,
                resolved: Resolved, asked: list[set[str]]) -> PresaleCase | None:
@@ -203,10 +211,7 @@ class PresaleDesk:
                 if found is not None and all(found.sku != p.sku for p in products):
                     products.append(found)
         if len(products) < 2:
-            if not (products or resolved.candidates):
-                return None
-            cards = [Card.of(p, locale) for p in (*products, *resolved.candidates)]
-            return PresaleCase("which", resolved, {"asked": "comparison", "candidates": cards})
+            return None
         pair = products[:2]
         keys = list(dict.fromkeys(k for p in pair for k in p.attributes if k.isascii() == (locale == "en")))
         keys = keys or list(dict.fromkeys(k for p in pair for k in p.attributes))

@@ -22,7 +22,7 @@ def test_draft_has_every_field(seeded: TestClient) -> None:
     assert set(body) == {
         "id", "draft", "language", "citations", "confidence", "needs_human", "reasons", "provider", "degraded",
         "latency_ms", "candidates", "compliance", "intent", "intent_confidence", "situation", "handoff", "calendar",
-        "quick_replies", "answer_mode", "answer_reason", "playbook", "question_type",
+        "quick_replies", "answer_mode", "answer_reason", "playbook", "question_type", "product",
     }
     assert body["language"] == "zh"
     assert body["intent"] == "logistics" and 0.0 < body["intent_confidence"] <= 1.0
