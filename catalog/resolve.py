@@ -28,6 +28,9 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _FILLERS = frozenset({"set", "of", "the", "and", "with", "for", "pack", "pair", "piece", "new", "in", "cm", "mm"})
 _WORD_AT = re.compile(r"[a-z]+")
 _WORD_BEFORE = re.compile(r"([a-z]+)[ -]+$")
+# phrases end at punctuation and at the words that start a clause or a need ("for winter", "under 300")
+_PHRASES = re.compile(r"[,.;:!?()\u3000-\u303f\uff00-\uffef]|\b(?:for|under|below|with|that|which|to|in|on|"
+                      r"from|at|about|budget|is|are|and|or|but|if|so)\b")
 _ENGLISH_FUNCTION = frozenset({
     "the", "a", "an", "this", "that", "these", "those", "your", "my", "our", "his", "her", "their", "its", "is",
     "are", "was", "do", "does", "did", "any", "some", "of", "for", "on", "in", "to", "with", "and", "or", "about",
@@ -97,12 +100,12 @@ class Resolver:
         return self._title_terms().overlap(message, product)
 
     def in_titles(self, text: str) -> bool:
-        """Whether some title has one of the text's words or character pairs."""
-        return self._title_terms().has_any(text)
+        """Whether the titles have every word of the text: it names a product rather than asks about one."""
+        return self._title_terms().has_all(text)
 
     def of_kind(self, message: str, product: Product) -> bool:
-        """Whether the product is of the kind the message asks for: it shares the message's title words, or most
-        of its title characters ("枕头" and 荞麦枕)."""
+        """Whether the product is of the kind the message asks for: it shares a word of its name with the message,
+        and the message does not name something else around it ("electric blanket" is no electric kettle)."""
         return self._title_terms().of_kind(message, product)
 
     def nearest(self, message: str, k: int) -> list[tuple[Product, float]]:
@@ -115,7 +118,7 @@ class Resolver:
         titles = self._title_terms()
         # a product not sold on this platform is still the one asked about: the draft says where it is sold
         found = [(p, s + _LEXICAL_WEIGHT * lex, lex) for p, s in self.nearest(message, 12)
-                 if (among is None or p.sku in among)
+                 if (among is None or p.sku in among) and titles.names(message, p)
                  and (lex := titles.overlap(message, p)) > 0 and s >= m.floor]
         if not found:
             return Resolved("none")
@@ -170,8 +173,7 @@ class TitleTerms:
             word = m.group(0)
             if (word[:-1] if len(word) > 3 and word.endswith("s") else word) in own:
                 before = _WORD_BEFORE.search(folded[:m.start()])  # the word right before it, in the same phrase
-                return before is not None and before.group(1) not in _ENGLISH_FUNCTION and \
-                    len(before.group(1)) > 2 and not any(before.group(1) in t for t in self._idf[0])
+                return before is not None and self._foreign(before.group(1))
         for run in _HAN_RUNS.finditer(folded):
             text = run.group(0)
             first = next((i for i in range(len(text) - 1) if text[i:i + 2] in own), None)
@@ -181,11 +183,40 @@ class TitleTerms:
                 return text[first - 1:first + 1] not in self._idf[0]
         return False
 
-    def has_any(self, text: str) -> bool:
-        return any(t in self._idf[0] for t in terms(text)[0])
+    def _foreign(self, word: str) -> bool:
+        """A content word no title has."""
+        stem = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        return word not in _ENGLISH_FUNCTION and len(word) > 2 and stem not in self._idf[0]
+
+    def names(self, message: str, product: Product) -> bool:
+        """Whether the message shares a word of the product's name, not only a size ("1.8米" names no product)."""
+        asked_terms = terms(message)
+        own = self._terms.get(product.sku, (set(), set()))
+        shared = {t for t in asked_terms[0] & own[0] if not t[0].isdigit()}
+        return bool(shared) or (not any(t in self._idf[0] for t in asked_terms[0]) and
+                                bool(asked_terms[1] & own[1]))
+
+    def has_all(self, text: str) -> bool:
+        """Whether every word of the text is a title's ("真丝", "silk"): it names a product; "how long does it keep
+        drinks hot" does not."""
+        words = {t for t in terms(text)[0] if t not in _ENGLISH_FUNCTION}
+        return bool(words) and all(t in self._idf[0] for t in words)
+
+    def head_named(self, message: str, product: Product) -> bool:
+        """For English: the last word of the phrase the product's words are in is the product's ("a warm duvet
+        for winter", not "an electric blanket" for an electric kettle)."""
+        own = self._terms.get(product.sku, (set(), set()))[0]
+        folded = message.casefold()
+        for phrase in _PHRASES.split(folded):
+            words = [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _WORD_AT.findall(phrase)]
+            content = [w for w in words if w not in _ENGLISH_FUNCTION and w not in _FILLERS]
+            if any(w in own for w in content):
+                return content[-1] in own
+        return True
 
     def of_kind(self, message: str, product: Product) -> bool:
-        return self.overlap(message, product) > 0 or self._share(terms(message)[1], product, 1) >= 0.5
+        return self.overlap(message, product) > 0 and self.names(message, product) and \
+            self.head_named(message, product)
 
     def _share(self, asked_terms: set[str], product: Product, level: int) -> float:
         idf = self._idf[level]

@@ -25,6 +25,7 @@ _WEIGH = re.compile(r"(体重|重)\s*(\d{2,3})")
 _QUANTITY = re.compile(r"(\d{1,7})\s*(套|件|个|条|只|床|把|台|箱|份|张|对|pcs|pieces|units|sets|pcs\.)", re.I)
 _NOT_UNITS = "days|hours|minutes|weeks|months|years|yuan|dollars|bucks|cm|mm|kg|lbs|ml|liters|litres|times|pls|plz"
 _QUANTITY_EN = re.compile(rf"\b(?:buy|order|need|want|get|purchase|of|do)\s+(\d{{1,7}})\b|"
+                          rf"\b(\d{{2,7}})\s+of\s+(?:your|these|those|the|them)\b|"
                           rf"(?<![\w-])(\d{{2,7}})\s+(?!(?:{_NOT_UNITS})\b)[a-z]+s\b", re.I)
 _BUDGET = re.compile(r"(\d{1,6}(?:\.\d{1,2})?)\s*(元|块)?\s*(以内|以下|之内|左右|内)|预算\s*(\d{1,6})", re.I)
 _BUDGET_EN = re.compile(

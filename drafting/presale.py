@@ -28,10 +28,12 @@ from drafting.presale_rules import PresaleRules, blank, matches
 _BOUGHT = re.compile(
     r"(付|交|拍|买|下)(了|过|完)(款|单|定金|尾款)?|已经(付|买|拍|下单|签收)|下的单|这单|订单|收到(了|货)|签收"
     r"|\b(i|we) (bought|ordered|paid|received|got)\b|\bmy (order|purchase)\b|\bpaid (the|for|and|on|it)\b"
-    r"|\b(received|got) (it|the|my|mine)\b|\b(arrived|delivered)\b", re.I)
+    r"|\b(received|got) (it|the|my|mine)\b|\b(arrived|delivered)\b|\bi received\b"
+    r"|破洞|破了|坏了|\b(torn|broken|damaged|defective)\b", re.I)
 # ... unless the buyer means to buy again ("上次买的挺好 想再买一床") or asks the presale's own terms (定金, 尾款)
 _AGAIN = re.compile(r"再.{0,8}(买|来|补|拍|下单|订)|回购|复购|还想买|多买"
-                    r"|\b(again|another|one more|a second|reorder|buy more)\b"
+                    r"|\b(buy|order|get|purchase|want|wants)\b.{0,25}\b(another|one more|a second|again|more)\b"
+                    r"|\b(reorder|buy more)\b|\bwants? one too\b"
                     r"|\b(get|getting|buy|buying|order|ordering)\b.{0,30}\b(too|as well|also)\b"
                     r"|定金|尾款|\bdeposit\b|\bbalance\b", re.I)
 _PRESALE_TERMS = re.compile(r"定金|尾款|\bdeposit\b|\bbalance\b|\bpay the rest\b", re.I)
@@ -99,7 +101,11 @@ class PresaleDesk:
              sku: str | None, order: Order, at: datetime) -> PresaleCase | None:
         if not self._catalog.view().products:
             return None
-        kinds = self._kinds_asked(message, locale, intent, types)
+        # a material word names the product ("真丝四件套还有没") unless the product is named otherwise ("这个是纯棉的吗"
+        # on its page)
+        named_otherwise = bool(sku or _SKU_HINT.search(message) or order.skus())
+        names: Callable[[str], bool] = (lambda _: False) if named_otherwise else self._resolver.in_titles
+        kinds = self._kinds_asked(message, locale, intent, types, names)
         if kinds and kinds[0] in _CHANGES_AFTER_SALE and \
                 (order.status in _AFTER_SALE_STATES or _BOUGHT.search(message)) and not _AGAIN.search(message):
             return None  # "付完款说没货了": about the order, not the listing
@@ -107,10 +113,11 @@ class PresaleDesk:
             return None
         # the product is named by the words that do not ask: "机洗" in "这个被子能机洗吗" is no part of its name,
         # unless a title has them ("真丝" in 真丝四件套)
-        words = blank(self._rules.question_words(locale), message, self._resolver.in_titles)
+        words = blank(self._rules.asking.get("zh" if locale == "zh" else "en", []), message, lambda _: False)
+        words = blank(self._rules.question_words(locale), words, self._resolver.in_titles)
         resolved = self._resolver.resolve(message, words=words, sku=sku, order_skus=order.skus(), platform=platform,
                                           match=kinds != ["recommendation"])
-        asked = [g.folded_names() for g in self._rules.attributes if g.asked(message, locale)]
+        asked = [g.folded_names() for g in self._rules.attributes if g.asked(message, locale, names)]
         if resolved.product is not None:
             asked += [{k.casefold()} for k in resolved.product.attributes if k.casefold() in message.casefold()]
         if not kinds:  # a product page or item number, and the message names one of its attributes
@@ -144,7 +151,8 @@ class PresaleDesk:
             return None
         return self._about(kind, message, locale, platform, at, resolved.product, resolved, asked)
 
-    def _kinds_asked(self, message: str, locale: str, intent: str | None, types: tuple[str, ...]) -> list[str]:
+    def _kinds_asked(self, message: str, locale: str, intent: str | None, types: tuple[str, ...],
+                     names: Callable[[str], bool]) -> list[str]:
         """Every kind the message asks, in the rules' order; failing cues, the kind of the nearest example."""
         key: Locale = "zh" if locale == "zh" else "en"
         found = []
@@ -153,7 +161,7 @@ class PresaleDesk:
                 continue
             if set(rule.types) & set(types) or (intent is not None and intent in rule.intents) or \
                     matches(rule.cues.get(key, []), message) or \
-                    (rule.attribute_cues and any(g.asked(message, locale) for g in self._rules.attributes)):
+                    (rule.attribute_cues and any(g.asked(message, locale, names) for g in self._rules.attributes)):
                 found.append(name)
         nearest = None if found else self._kinds.nearest(message, locale)
         return found or ([nearest] if nearest else [])

@@ -65,8 +65,11 @@ class AttributeGroup(BaseModel):
     zh: list[Regex] = Field(default_factory=list)
     en: list[Regex] = Field(default_factory=list)
 
-    def asked(self, message: str, locale: str) -> bool:
-        return matches(self.zh if locale == "zh" else self.en, message)
+    def asked(self, message: str, locale: str, names: Callable[[str], bool] = lambda _: False) -> bool:
+        """Whether the message asks about this attribute; a match that `names` a product ("真丝四件套还有没",
+        "the silk duvet") does not ask about its material."""
+        return any(not names(m.group(0)) for p in (self.zh if locale == "zh" else self.en)
+                   for m in _compiled(p).finditer(message))
 
     def folded_names(self) -> set[str]:
         return {name.casefold() for name in self.names}
@@ -80,13 +83,14 @@ class PresaleRules(BaseModel):
     bulk: BulkRules
     recommend: RecommendRules
     nearest: NearestRules
+    asking: dict[Locale, list[Regex]] = Field(default_factory=dict)
     kinds: dict[str, KindRule]
     attributes: list[AttributeGroup]
 
     def question_words(self, locale: str) -> list[str]:
         """Every cue of the language: the words that ask ("能机洗吗", "还有货吗"), not those that name a product."""
         key: Locale = "zh" if locale == "zh" else "en"
-        return [*(c for k in self.kinds.values() for c in k.cues.get(key, [])),
+        return [*self.asking.get(key, []), *(c for k in self.kinds.values() for c in k.cues.get(key, [])),
                 *(c for g in self.attributes for c in (g.zh if key == "zh" else g.en))]
 
 
