@@ -104,8 +104,9 @@ class Resolver:
         return self._title_terms().has_all(text)
 
     def of_kind(self, message: str, product: Product) -> bool:
-        """Whether the product is of the kind the message asks for: it shares a word of its name with the message,
-        and the message does not name something else around it ("electric blanket" is no electric kettle)."""
+        """Whether the product is of the kind the message asks for: it shares a word or character pair of its name
+        with the message ("电饭煲" shares only 电 with 电热水壶), and the message does not name something else around
+        it ("electric blanket" is no electric kettle)."""
         return self._title_terms().of_kind(message, product)
 
     def nearest(self, message: str, k: int) -> list[tuple[Product, float]]:
@@ -215,7 +216,7 @@ class TitleTerms:
         return True
 
     def of_kind(self, message: str, product: Product) -> bool:
-        return self.overlap(message, product) > 0 and self.names(message, product) and \
+        return self._share(terms(message)[0], product, 0) > 0 and self.names(message, product) and \
             self.head_named(message, product)
 
     def _share(self, asked_terms: set[str], product: Product, level: int) -> float:

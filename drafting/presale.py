@@ -36,6 +36,9 @@ _AGAIN = re.compile(r"再.{0,8}(买|来|补|拍|下单|订)|回购|复购|还想
                     r"|\b(reorder|buy more)\b|\bwants? one too\b"
                     r"|\b(get|getting|buy|buying|order|ordering)\b.{0,30}\b(too|as well|also)\b"
                     r"|定金|尾款|\bdeposit\b|\bbalance\b", re.I)
+# a price difference since buying (价保, 退差价) is price protection, whatever product it names
+_PRICE_SINCE = re.compile(
+    r"差价|补差|退差|价保|保价|\b(price (difference|adjustment|protection)|refund the difference)\b", re.I)
 _PRESALE_TERMS = re.compile(r"定金|尾款|\bdeposit\b|\bbalance\b|\bpay the rest\b", re.I)
 _AFTER_SALE_STATES = ("paid", "shipped", "in_transit", "delivered", "refunding", "closed")
 _CHANGES_AFTER_SALE = ("stock", "restock", "promotion", "price")  # a bought item's material is still the listing's
@@ -99,7 +102,7 @@ class PresaleDesk:
 
     def _ask(self, message: str, *, locale: str, platform: str, intent: str | None, types: tuple[str, ...],
              sku: str | None, order: Order, at: datetime) -> PresaleCase | None:
-        if not self._catalog.view().products:
+        if not self._catalog.view().products or _PRICE_SINCE.search(message):
             return None
         # a material word names the product ("真丝四件套还有没") unless the product is named otherwise ("这个是纯棉的吗"
         # on its page)
@@ -140,7 +143,8 @@ class PresaleDesk:
         if kind == "recommendation" and resolved.product is not None and resolved.how in ("field", "text") and asked:
             kind = "attribute"  # "这款适合冬天吗" on a product page asks about that product
         if kind == "recommendation":
-            return self._recommend(message, locale, platform)
+            return self._recommend(message, locale, platform) or (
+                self._recommend(message, locale, platform, resolved.candidates) if resolved.candidates else None)
         if kind == "comparison":
             return self._compare(message, locale, platform, resolved)
         if kind == "promotion" and resolved.product is None and not resolved.candidates:
@@ -229,16 +233,19 @@ class PresaleDesk:
         return PresaleCase("comparison", Resolved(how, tuple(pair)),
                            {"products": [Card.of(p, locale) for p in pair], "table": table})
 
-    def _recommend(self, message: str, locale: str, platform: str) -> PresaleCase | None:
-        """In-stock products of the kind asked (their titles share the message's words), within the budget and
-        the season asked, nearest first; at most a few, each with why."""
+    def _recommend(self, message: str, locale: str, platform: str,
+                   among: tuple[Product, ...] = ()) -> PresaleCase | None:
+        """In-stock products of the kind asked (their titles share the message's words, or they are the products
+        `among` the message's words could mean: "推荐一款被子"), within the budget and the season asked, nearest
+        first; at most a few, each with why."""
         limit = measures.budget(message)
         season = next((s for word, s in _SEASONS.items() if word in message.casefold()), None)
         picked: list[tuple[Product, list[str]]] = []
-        for product, score in self._resolver.nearest(message, 20):
+        pool = [(p, 1.0) for p in among] or self._resolver.nearest(message, 20)
+        for product, score in pool:
             if score < self._rules.match.floor or product.stock == 0 or not product.sold_on(platform):
                 continue
-            if not self._resolver.of_kind(message, product) or (limit is not None and product.price > limit):
+            if not (among or self._resolver.of_kind(message, product)) or (limit is not None and product.price > limit):
                 continue
             why = []
             if season is not None:
