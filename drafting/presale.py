@@ -119,7 +119,7 @@ class PresaleDesk:
         words = blank(self._rules.asking.get("zh" if locale == "zh" else "en", []), message, lambda _: False)
         words = blank(self._rules.question_words(locale), words, self._resolver.in_titles)
         resolved = self._resolver.resolve(message, words=words, sku=sku, order_skus=order.skus(), platform=platform,
-                                          match=kinds != ["recommendation"])
+                                          match=True)
         asked = [g.folded_names() for g in self._rules.attributes if g.asked(message, locale, names)]
         if resolved.product is not None:
             asked += [{k.casefold()} for k in resolved.product.attributes if k.casefold() in message.casefold()]
@@ -133,7 +133,8 @@ class PresaleDesk:
             case = self._answer(kind, message, locale, platform, at, resolved, asked)
             if case is not None:
                 return case
-        if resolved.product is None and (resolved.candidates or set(kinds) & set(_ASK_WHICH)):
+        if resolved.product is None and "recommendation" not in kinds and \
+                (resolved.candidates or set(kinds) & set(_ASK_WHICH)):
             cards = [Card.of(p, locale) for p in resolved.candidates]
             return PresaleCase("which", resolved, {"asked": kinds[0], "candidates": cards})
         return None
