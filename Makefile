@@ -85,7 +85,17 @@ eval: install
 	done; \
 	for s in stress stress2 stress3; do for l in zh en; do \
 	  $(BIN)/draftdesk eval run eval/datasets/$${s}_$$l.jsonl --kb knowledge/sample_kb --out runs/$${s}_$$l-draftdesk; \
-	done; done; exit $$breached
+	done; done; \
+	for l in zh en; do \
+	  run="$(BIN)/draftdesk eval run eval/datasets/presale_$$l.jsonl --kb knowledge/sample_kb --catalog catalog/sample"; \
+	  $$run --split dev --out runs/presale_$$l-dev-draftdesk; \
+	  $$run --split holdout --out runs/presale_$$l-holdout-draftdesk; \
+	  $$run --split holdout --pipeline baseline --out runs/presale_$$l-holdout-baseline; \
+	  for s in presale2 presale3; do \
+	    $(BIN)/draftdesk eval run eval/datasets/$${s}_$$l.jsonl --kb knowledge/sample_kb --catalog catalog/sample \
+	      --out runs/$${s}_$$l-draftdesk; \
+	  done; \
+	done; exit $$breached
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
