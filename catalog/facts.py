@@ -8,18 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
-    Dialect,
     Engine,
     Integer,
     MetaData,
@@ -31,19 +29,16 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.types import TypeDecorator
 
 from catalog.models import MAX_SKU_CHARS, Product, Promotion
 from core.errors import DraftdeskError
+from core.sql import UtcDateTime, create_tables, database_errors
 
 Outcome = Literal["added", "updated", "unchanged"]
 _CHUNK = 500  # keys per IN (...) list
-_SCHEMA_LOCK = 0x6361_7461_6C6F_67  # "catalog": PostgreSQL advisory lock taken while workers create the tables
 
 
 class CatalogStoreError(DraftdeskError):
@@ -58,19 +53,6 @@ class DuplicateKeyError(CatalogStoreError):
     code = "invalid_request"
 
 
-class _UtcDateTime(TypeDecorator[datetime]):
-    """Stored as naive UTC (SQLite keeps no zone), read back as aware UTC."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
 _metadata = MetaData()
 
 
@@ -81,7 +63,7 @@ def _facts_table(name: str, key: str) -> Table:
         Column(key, String(MAX_SKU_CHARS), primary_key=True),
         Column("data", Text, nullable=False),  # the model's JSON
         Column("digest", String(64), nullable=False),
-        Column("updated_at", _UtcDateTime, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
     )
 
 
@@ -149,7 +131,7 @@ class CatalogFacts:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine, self._clock = engine, clock
         with _guard("creating the tables"):
-            _create_tables(engine)
+            create_tables(engine, _metadata)
 
     def apply(self, shop: str, products: Sequence[Product] | None, promotions: Sequence[Promotion] | None,
               *, prune: bool) -> Applied:
@@ -282,7 +264,7 @@ def _sync(conn: Connection, kind: _Kind[M], shop: str, items: Sequence[M] | None
         key_param = bindparam(f"b_{kind.key}", type_=String())
         conn.execute(update(table).where(table.c.shop == bindparam("b_shop"), table.c[kind.key] == key_param)
                      .values(data=bindparam("b_data"), digest=bindparam("b_digest"),
-                             updated_at=bindparam("b_updated_at", type_=_UtcDateTime())),
+                             updated_at=bindparam("b_updated_at", type_=UtcDateTime())),
                      [row(key, "b_") for key in updated])
     _delete_keys(conn, kind, shop, deleted)
     counts = Counts(len(added), len(updated), len(given) - len(added) - len(updated), len(deleted))
@@ -336,25 +318,5 @@ def _bump(conn: Connection, shop: str, revision: int) -> int:
     return revision + 1
 
 
-def _create_tables(engine: Engine) -> None:
-    """Several workers may start at once: on PostgreSQL they take turns (concurrent CREATE TABLEs collide);
-    elsewhere a loser of the race finds more of the tables on each look, so one look per table (and one more)."""
-    attempts = len(_metadata.tables) + 1
-    for attempt in range(1, attempts + 1):
-        try:
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-                _metadata.create_all(conn)
-            return
-        except SQLAlchemyError:
-            if attempt == attempts:
-                raise
-
-
-@contextmanager
-def _guard(what: str) -> Iterator[None]:
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        raise CatalogStoreError(f"catalog: {what}: {exc}") from exc
+def _guard(what: str) -> AbstractContextManager[None]:
+    return database_errors(f"catalog: {what}", CatalogStoreError)

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from records.history import create_tables, database_errors
+from core.sql import create_tables
+from records.history import database_errors
 
 
 class _Base(DeclarativeBase):

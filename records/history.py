@@ -8,18 +8,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import (
     JSON,
-    DateTime,
-    Dialect,
     Engine,
     ForeignKey,
-    MetaData,
     String,
     Text,
     create_engine,
@@ -33,16 +30,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.types import TypeDecorator
 
+from core import sql
 from core.errors import DraftdeskError
 from core.shop_ids import DEFAULT_SHOP
+from core.sql import UtcDateTime, create_tables
 from drafting.models import Draft, DraftRequest
 from knowledge.grouping import Grouped
 
 Action = Literal["accepted", "edited", "rejected"]
 ACTIONS: tuple[Action, ...] = ("accepted", "edited", "rejected")
-_SCHEMA_LOCK = 0x6472_6166_7464_6B  # "draftdk": PostgreSQL advisory lock taken while workers create the tables
 
 
 class HistoryError(DraftdeskError):
@@ -61,19 +58,6 @@ class DatabaseUnavailableError(HistoryError):
     code = "database_unavailable"
 
 
-class _UtcDateTime(TypeDecorator[datetime]):
-    """Stored as naive UTC (SQLite keeps no zone), read back as aware UTC."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
 class _Base(DeclarativeBase):
     pass
 
@@ -83,7 +67,7 @@ class _DraftRow(_Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     shop: Mapped[str] = mapped_column(String(64), index=True, server_default=DEFAULT_SHOP)
-    created_at: Mapped[datetime] = mapped_column(_UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     platform: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8))
     role: Mapped[str] = mapped_column(String(16))
@@ -108,7 +92,7 @@ class _FeedbackRow(_Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(_UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     action: Mapped[str] = mapped_column(String(16))
     final_text: Mapped[str | None] = mapped_column(Text)
     edit_distance: Mapped[int | None]
@@ -273,27 +257,9 @@ class DraftLog:
 
 @contextmanager
 def database_errors(what: str) -> Iterator[None]:
-    """SQLAlchemy's errors as `DatabaseUnavailableError` ("<what>: <error>"), for every table set on this database."""
-    try:
+    """SQLAlchemy's errors as `DatabaseUnavailableError` ("<what>: <error>"), for every table set of the records."""
+    with sql.database_errors(what, DatabaseUnavailableError):
         yield
-    except SQLAlchemyError as exc:
-        raise DatabaseUnavailableError(f"{what}: {exc}") from exc
-
-
-def create_tables(engine: Engine, metadata: MetaData) -> None:
-    """Several workers may start at once: on PostgreSQL they take turns (concurrent CREATE TABLEs collide); elsewhere
-    a loser of the race finds more of the tables on each look, so one look per table (and one more) suffices."""
-    attempts = len(metadata.tables) + 1
-    for attempt in range(1, attempts + 1):
-        try:
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-                metadata.create_all(conn)
-            return
-        except SQLAlchemyError:
-            if attempt == attempts:
-                raise
 
 
 # Columns added since the first release: (name, definition, index to create with it)

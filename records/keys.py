@@ -20,8 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from core.shop_ids import DEFAULT_SHOP, InvalidShopError, check_shop
+from core.sql import create_tables
 from core.vocab import KEY_ROLES, KeyRole
-from records.history import HistoryError, create_tables, database_errors
+from records.history import HistoryError, database_errors
 
 PREFIX = "dd"
 USE_RECORDED_EVERY = timedelta(minutes=1)  # how fresh `last_used_at` is kept

@@ -18,7 +18,8 @@ from sqlalchemy import DateTime, String, delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from records.history import create_tables, database_errors
+from core.sql import create_tables
+from records.history import database_errors
 from records.keys import ApiKey, KeyStore
 
 SESSION_TTL = timedelta(hours=12)
