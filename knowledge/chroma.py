@@ -7,6 +7,7 @@ that a re-index reads 10,000 fingerprints in a fifth of the time it takes to rea
 from __future__ import annotations
 
 import builtins
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ BATCH = 1000
 _FACETS_PER_HIT = 8  # an entry may match through several facets; fetch enough records for k distinct entries
 _GENERATION = "generation"  # the collection's metadata key every write changes (`knowledge/watcher.py`)
 _FINGERPRINTS = ".fp"  # the side collection's suffix: shop ids, which name collections too, never hold a '.'
+_OPEN_ATTEMPTS = 5
 EF_SEARCH = 800  # how wide the HNSW search is (chroma's default is 100): docs/knowledge.md, "How entries are found"
 _T = TypeVar("_T")
 RecordBatch = tuple[builtins.list[str], builtins.list[Meta], npt.NDArray[np.float32] | None]
@@ -58,21 +60,16 @@ class ChromaCollection:
     def __init__(self, client: Any, collection: str, embedder_id: str, *, batch: int = BATCH) -> None:
         self._batch = batch  # records per call; chroma caps the size of one write
         self._client, self._name, self._embedder_id = client, collection, embedder_id
-        try:
-            self.col = client.get_or_create_collection(
-                collection,
-                embedding_function=None,  # never fall back to chroma's default model (it downloads)
-                metadata={"embedder": embedder_id},
-                configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
-            )
-            hnsw = (self.col.configuration_json or {}).get("hnsw") or {}
-            if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH:  # made by an older version: searched at chroma's 100
-                self.col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
-            self.fp = client.get_or_create_collection(
-                f"{collection}{_FINGERPRINTS}", embedding_function=None, metadata={"fingerprints_of": collection},
-            )
-        except Exception as exc:
-            raise StoreUnavailableError(f"cannot open collection {collection!r}: {exc}") from exc
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                self._open(client, collection, embedder_id)
+                break
+            except Exception as exc:
+                # an embedded store's SQLite is briefly locked while another client of it writes: wait and retry
+                if "database is locked" in str(exc) and attempt + 1 < _OPEN_ATTEMPTS:
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise StoreUnavailableError(f"cannot open collection {collection!r}: {exc}") from exc
         recorded = (self.col.metadata or {}).get("embedder")
         if recorded != embedder_id:
             raise EmbedderMismatchError(
@@ -81,6 +78,20 @@ class ChromaCollection:
             )
         self.opened_generation: str | None = (self.col.metadata or {}).get(_GENERATION)
 
+
+    def _open(self, client: Any, collection: str, embedder_id: str) -> None:
+        self.col = client.get_or_create_collection(
+            collection,
+            embedding_function=None,  # never fall back to chroma's default model (it downloads)
+            metadata={"embedder": embedder_id},
+            configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
+        )
+        hnsw = (self.col.configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH:  # made by an older version: searched at chroma's 100
+            self.col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+        self.fp = client.get_or_create_collection(
+            f"{collection}{_FINGERPRINTS}", embedding_function=None, metadata={"fingerprints_of": collection},
+        )
     def generation(self) -> str | None:
         """The collection's generation as chroma holds it now (another process may have changed it)."""
         col = self._call(self._client.get_collection, name=self._name)
