@@ -25,7 +25,7 @@ from pydantic_core import ErrorDetails
 from catalog.models import Product, Promotion
 from knowledge.errors import InvalidFileError, UnsupportedFileError
 from knowledge.limits import NestingError, check_nesting, load_json
-from knowledge.loaders import _decode, json_objects  # one decoder for every file a shop uploads
+from knowledge.loaders import decode, json_objects  # one decoder for every file a shop uploads
 
 SUFFIXES = (".jsonl", ".csv")
 ATTR_PREFIX = "attr_"
@@ -106,7 +106,7 @@ def _read(path: Path) -> bytes:
 def _from_bytes(kind: _Kind[M], data: bytes, filename: str, source: str) -> list[M]:
     if Path(filename).suffix.lower() not in SUFFIXES:
         raise UnsupportedFileError(f"{filename}: unsupported file type; use one of {', '.join(SUFFIXES)}")
-    text = _decode(data, source)
+    text = decode(data, source)
     problems: list[str] = []
     if Path(filename).suffix.lower() == ".jsonl":
         return _validate(kind, json_objects(text.splitlines(), problems), "line", source, problems)

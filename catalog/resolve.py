@@ -3,6 +3,7 @@ items, or the product whose words the message is nearest to. A close call names 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -141,14 +142,19 @@ class Resolver:
             return self._titles[1]
 
 
-def terms(text: str) -> tuple[set[str], set[str]]:
+Terms = tuple[frozenset[str], frozenset[str]]  # words and character pairs; single Chinese characters
+_NO_TERMS: Terms = (frozenset(), frozenset())
+
+
+@functools.lru_cache(maxsize=4096)  # a draft compares one message with up to 12 products, several times each
+def terms(text: str) -> Terms:
     """A text's words: Chinese as character pairs (收纳箱 → 收纳, 纳箱), English words without a plural s, and
     numbers; and, second, its single Chinese characters, for a message whose pairs no title has ("被子" and 羽绒被)."""
     folded = _METRES.sub(r"\1.\2米", text.casefold())  # "1米5" is how buyers write 1.5米
     words = {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in _WORDS.findall(folded)} - _FILLERS
     words |= {a or b for a, b in _MEASURES.findall(folded)}
     pairs = {run[i:i + 2] for run in _HAN_RUNS.findall(folded) for i in range(len(run) - 1)}
-    return words | pairs, set(_HAN.findall(folded))
+    return frozenset(words | pairs), frozenset(_HAN.findall(folded))
 
 
 class TitleTerms:
@@ -161,14 +167,14 @@ class TitleTerms:
         self._idf = [self._weights([t[level] for t in self._terms.values()], n) for level in (0, 1)]
 
     @staticmethod
-    def _weights(sets: list[set[str]], n: int) -> dict[str, float]:
+    def _weights(sets: list[frozenset[str]], n: int) -> dict[str, float]:
         df = Counter(t for ts in sets for t in ts)
         return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
 
     def modified(self, message: str, product: Product) -> bool:
         """Whether the buyer puts a word no title has right before the words the product's title shares ("竹纤维
         凉席", "bamboo summer mat", "衣柜收纳架"): they name a kind of product the catalog may not hold."""
-        own = self._terms.get(product.sku, (set(), set()))[0]
+        own = self._terms.get(product.sku, _NO_TERMS)[0]
         folded = message.casefold()
         for m in _WORD_AT.finditer(folded):
             word = m.group(0)
@@ -192,7 +198,7 @@ class TitleTerms:
     def names(self, message: str, product: Product) -> bool:
         """Whether the message shares a word of the product's name, not only a size ("1.8米" names no product)."""
         asked_terms = terms(message)
-        own = self._terms.get(product.sku, (set(), set()))
+        own = self._terms.get(product.sku, _NO_TERMS)
         shared = {t for t in asked_terms[0] & own[0] if not t[0].isdigit()}
         return bool(shared) or (not any(t in self._idf[0] for t in asked_terms[0]) and
                                 bool(asked_terms[1] & own[1]))
@@ -206,7 +212,7 @@ class TitleTerms:
     def head_named(self, message: str, product: Product) -> bool:
         """For English: the last word of the phrase the product's words are in is the product's ("a warm duvet
         for winter", not "an electric blanket" for an electric kettle)."""
-        own = self._terms.get(product.sku, (set(), set()))[0]
+        own = self._terms.get(product.sku, _NO_TERMS)[0]
         folded = message.casefold()
         for phrase in _PHRASES.split(folded):
             words = [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _WORD_AT.findall(phrase)]
@@ -219,11 +225,11 @@ class TitleTerms:
         return self._share(terms(message)[0], product, 0) > 0 and self.names(message, product) and \
             self.head_named(message, product)
 
-    def _share(self, asked_terms: set[str], product: Product, level: int) -> float:
+    def _share(self, asked_terms: frozenset[str], product: Product, level: int) -> float:
         idf = self._idf[level]
         asked = {t: w for t in asked_terms if (w := idf.get(t, 0.0)) > 0}
         total = sum(asked.values())
-        own = self._terms.get(product.sku, (set(), set()))[level]
+        own = self._terms.get(product.sku, _NO_TERMS)[level]
         return sum(w for t, w in asked.items() if t in own) / total if total > 0 else 0.0
 
     def overlap(self, message: str, product: Product) -> float:

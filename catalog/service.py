@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from catalog.facts import Applied, CatalogFacts
+from catalog.facts import Applied, CatalogFacts, Outcome
 from catalog.matching import ProductIndex
 from catalog.models import Product, Promotion
 from knowledge.embedders.base import Vectors
@@ -89,7 +89,7 @@ class Catalog:
                 self._expire()
             return Imported(applied, embedded)
 
-    def put_product(self, product: Product) -> str:
+    def put_product(self, product: Product) -> Outcome:
         with self._write_lock:
             self._index.sync([product])
             outcome = self._facts.put_product(self._shop, product)
@@ -103,7 +103,7 @@ class Catalog:
             self._expire()
             return deleted
 
-    def put_promotion(self, promotion: Promotion) -> str:
+    def put_promotion(self, promotion: Promotion) -> Outcome:
         with self._write_lock:
             outcome = self._facts.put_promotion(self._shop, promotion)
             self._expire()

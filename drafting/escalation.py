@@ -15,6 +15,7 @@ from drafting.authority import Authority
 from drafting.intent import Regex
 from drafting.models import DraftRequest, Handoff, Reason
 from drafting.rulefile import load_rule_file
+from knowledge.language import without_codes
 from prompts import render
 
 ESCALATION_FILE = "escalation.yaml"
@@ -166,11 +167,8 @@ def _asked_amount(message: str, patterns: list[str]) -> Decimal | None:
     return None
 
 
-_CODES = re.compile(r"[A-Za-z0-9]+(?:[-_/.][A-Za-z0-9]+)+|\b[A-Za-z]*\d[A-Za-z0-9]*\b")  # QC-QLT-WIN-200, AB1234
-
-
 def _shouting(message: str) -> bool:
     """An English message mostly in capitals (at least three words of two letters or more); item numbers and
     order numbers, written in capitals, are not shouting."""
-    words = re.findall(r"[A-Za-z]{2,}", _CODES.sub(" ", message))
+    words = re.findall(r"[A-Za-z]{2,}", without_codes(message))
     return len(words) >= 3 and sum(w.isupper() for w in words) / len(words) >= 0.6

@@ -19,7 +19,7 @@ from core.vocab import Locale, Role
 from drafting import measures
 from drafting.models import ProductCard, Reason
 from drafting.order import Order
-from drafting.presale_facts import Card, attribute_values, bulk_quote, offers, size_advice
+from drafting.presale_facts import Card, amount, attribute_values, bulk_quote, offers, size_advice
 from drafting.presale_kinds import KindFinder
 from drafting.presale_rules import PresaleRules, blank, matches
 
@@ -95,7 +95,7 @@ class PresaleDesk:
         live = [s.promotion for s in self._catalog.promotions_for(product.sku, platform, at) if s.state == "live"]
         card = ProductCard(
             sku=product.sku, title=product.title_en if locale == "en" and product.title_en else product.title,
-            price=f"{product.price.normalize():f}", currency=product.currency, stock=product.stock,
+            price=amount(product.price), currency=product.currency, stock=product.stock,
             stock_level=product.stock_level(), resolved_by=case.resolved.how,
             promotions=[p.title_en if locale == "en" and p.title_en else p.title for p in live])
         return dataclasses.replace(case, card=card)
@@ -108,7 +108,8 @@ class PresaleDesk:
         # on its page)
         named_otherwise = bool(sku or _SKU_HINT.search(message) or order.skus())
         names: Callable[[str], bool] = (lambda _: False) if named_otherwise else self._resolver.in_titles
-        kinds = self._kinds_asked(message, locale, intent, types, names)
+        groups = [g for g in self._rules.attributes if g.asked(message, locale, names)]
+        kinds = self._kinds_asked(message, locale, intent, types, attribute_asked=bool(groups))
         if kinds and kinds[0] in _CHANGES_AFTER_SALE and \
                 (order.status in _AFTER_SALE_STATES or _BOUGHT.search(message)) and not _AGAIN.search(message):
             return None  # "付完款说没货了": about the order, not the listing
@@ -120,7 +121,7 @@ class PresaleDesk:
         words = blank(self._rules.question_words(locale), words, self._resolver.in_titles)
         resolved = self._resolver.resolve(message, words=words, sku=sku, order_skus=order.skus(), platform=platform,
                                           match=True)
-        asked = [g.folded_names() for g in self._rules.attributes if g.asked(message, locale, names)]
+        asked = [g.folded_names() for g in groups]
         if resolved.product is not None:
             asked += [{k.casefold()} for k in resolved.product.attributes if k.casefold() in message.casefold()]
         if not kinds:  # a product page or item number, and the message names one of its attributes
@@ -156,8 +157,8 @@ class PresaleDesk:
             return None
         return self._about(kind, message, locale, platform, at, resolved.product, resolved, asked)
 
-    def _kinds_asked(self, message: str, locale: str, intent: str | None, types: tuple[str, ...],
-                     names: Callable[[str], bool]) -> list[str]:
+    def _kinds_asked(self, message: str, locale: str, intent: str | None, types: tuple[str, ...], *,
+                     attribute_asked: bool) -> list[str]:
         """Every kind the message asks, in the rules' order; failing cues, the kind of the nearest example."""
         key: Locale = "zh" if locale == "zh" else "en"
         found = []
@@ -166,7 +167,7 @@ class PresaleDesk:
                 continue
             if set(rule.types) & set(types) or (intent is not None and intent in rule.intents) or \
                     matches(rule.cues.get(key, []), message) or \
-                    (rule.attribute_cues and any(g.asked(message, locale, names) for g in self._rules.attributes)):
+                    (rule.attribute_cues and attribute_asked):
                 found.append(name)
         nearest = None if found else self._kinds.nearest(message, locale)
         return found or ([nearest] if nearest else [])
@@ -261,7 +262,7 @@ class PresaleDesk:
             return None
         return PresaleCase("recommendation", Resolved("none", candidates=tuple(p for p, _ in picked)),
                            {"picks": [(Card.of(p, locale), why) for p, why in picked],
-                            "budget": None if limit is None else f"{limit.normalize():f}"})
+                            "budget": None if limit is None else amount(limit)})
 
     def _shop_offers(self, message: str, locale: str, platform: str, at: datetime,
                      resolved: Resolved) -> PresaleCase | None:

@@ -18,8 +18,7 @@ RECENTLY_ENDED = timedelta(days=30)
 
 def amount(value: Decimal) -> str:
     """199.00 → "199", 89.90 → "89.9": prices as the listing shows them."""
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 @dataclass(frozen=True)

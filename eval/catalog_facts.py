@@ -9,10 +9,11 @@ from catalog.models import Gift, PercentOff, Presale, Product, Promotion, Thresh
 from catalog.service import View
 from drafting import measures
 from drafting.models import Draft
+from drafting.presale_facts import amount
 
 
 def _money(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
+    text = amount(value)
     return f"¥{text} {text}元 {text}"
 
 
@@ -39,7 +40,7 @@ def _promotion(p: Promotion) -> str:
     if isinstance(m, Threshold):
         parts.append(f"满{_money(m.threshold)}减{_money(m.off)}")
     elif isinstance(m, PercentOff):
-        parts.append(f"{m.percent.normalize():f}%")
+        parts.append(f"{amount(m.percent)}%")
     elif isinstance(m, Presale):
         parts += [_money(m.deposit), _money(m.balance), f"{m.balance_from:%Y-%m-%d %H:%M}",
                   f"{m.balance_until:%Y-%m-%d %H:%M}"]

@@ -12,8 +12,13 @@ _LATIN = re.compile(r"[A-Za-z]+")
 _CODES = re.compile(r"[A-Za-z0-9]+(?:[-_/.][A-Za-z0-9]+)+|\b[A-Za-z]*\d[A-Za-z0-9]*\b")
 
 
+def without_codes(text: str) -> str:
+    """`text` with its item, order and tracking numbers blanked: they are neither English words nor shouting."""
+    return _CODES.sub(" ", text)
+
+
 def detect_locale(text: str) -> Locale:
     """'zh' when Chinese characters carry the text, else 'en' (the default for empty text too)."""
     cjk = len(_CJK.findall(text))
-    latin_words = len(_LATIN.findall(_CODES.sub(" ", text)))
+    latin_words = len(_LATIN.findall(without_codes(text)))
     return "zh" if cjk and cjk >= latin_words else "en"

@@ -53,7 +53,7 @@ def load_bytes(data: bytes, filename: str, source: str) -> list[Entry]:
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedFileError(f"{filename}: unsupported file type; use one of {', '.join(SUFFIXES)}")
-    text = _decode(data, source)
+    text = decode(data, source)
     if suffix == ".jsonl":
         entries = _jsonl(text, source)
     elif suffix == ".csv":
@@ -68,7 +68,7 @@ def load_bytes(data: bytes, filename: str, source: str) -> list[Entry]:
 _LEGACY_ENCODINGS = ("gb18030", "gbk", "gb2312", "cp936", "big5", "big5hkscs", "utf_16", "utf_16_le", "utf_16_be")
 
 
-def _decode(data: bytes, source: str) -> str:
+def decode(data: bytes, source: str) -> str:
     """UTF-16 by its BOM; UTF-8 (with or without a BOM); GB18030, which reads GBK and GB2312 exactly; else another
     legacy Chinese encoding or BOM-less UTF-16 when detection is sure of it. GB18030 comes before detection, which
     takes short GBK text for Korean or Big5 (mojibake, or a refusal). A NUL is never text: a reading with one is

@@ -151,7 +151,7 @@ def put_product(sku: CatalogKeyPath, body: Product, catalog: CatalogDep) -> Prod
     """The body's `sku` must be the path's. Its words are embedded again only when they changed."""
     if body.sku != sku:
         raise ApiError(422, "invalid_request", f"the body's sku {body.sku!r} is not the path's {sku!r}")
-    return ProductSaved.model_validate({"outcome": catalog.put_product(body), "product": body})
+    return ProductSaved(outcome=catalog.put_product(body), product=body)
 
 
 @router.delete("/v1/catalog/products/{sku:path}", dependencies=[WRITERS], status_code=204, response_class=Response,
@@ -192,7 +192,7 @@ def put_promotion(promotion_id: CatalogKeyPath, body: Promotion, catalog: Catalo
     """The body's `id` must be the path's."""
     if body.id != promotion_id:
         raise ApiError(422, "invalid_request", f"the body's id {body.id!r} is not the path's {promotion_id!r}")
-    return PromotionSaved.model_validate({"outcome": catalog.put_promotion(body), "promotion": body})
+    return PromotionSaved(outcome=catalog.put_promotion(body), promotion=body)
 
 
 @router.delete("/v1/catalog/promotions/{promotion_id:path}", dependencies=[WRITERS], status_code=204,
